@@ -1,3 +1,11 @@
 """Lead conversion research package: data, features, samplers, models, validation, tracking."""
 
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
 __version__ = "0.1.0"
+
+# The repository root (the package is installed editable from src/): configs say ${project_root:}.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT), replace=True)

@@ -1,0 +1,183 @@
+"""Model factories: one per `model=` option, each with a `class_weight` option for imbalance.
+
+`class_weight` is `balanced`, null, or a number: the weight of a converted lead relative to a
+non-converted one. Categorical columns arrive with the category dtype (see features.py), which
+LightGBM, XGBoost, CatBoost and HistGradientBoosting use natively; logistic regression one-hot
+encodes them; the forests read the integer codes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from catboost import CatBoostClassifier
+from lightgbm import LGBMClassifier
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from xgboost import XGBClassifier
+
+from leadconv.errors import ConfigError
+from leadconv.features import categorical_columns
+
+
+def sklearn_class_weight(class_weight):
+    """`balanced` | None | positive-class ratio -> scikit-learn's class_weight argument."""
+    if class_weight is None or class_weight == "balanced":
+        return class_weight
+    try:
+        ratio = float(class_weight)
+    except (TypeError, ValueError):
+        raise ConfigError(f"model.class_weight={class_weight!r} is not valid; use balanced, null or a positive number") from None
+    if ratio <= 0:
+        raise ConfigError(f"model.class_weight={class_weight!r} must be positive; use balanced, null or a number > 0")
+    return {0: 1.0, 1: ratio}
+
+
+def positive_weight(class_weight, y) -> float:
+    """The positive-class weight that `class_weight` means for labels y."""
+    weight = sklearn_class_weight(class_weight)
+    if weight is None:
+        return 1.0
+    if weight == "balanced":
+        y = np.asarray(y)
+        return float((y == 0).sum() / max((y == 1).sum(), 1))
+    return weight[1]
+
+
+def _onehot_name(column, level) -> str:
+    # "column==level" lets feature importance sum the levels back to their column
+    return f"{column}=={level}"
+
+
+def logreg(class_weight="balanced", C: float = 1.0, max_iter: int = 2000, min_frequency: int = 5):
+    encode = ColumnTransformer(
+        [
+            ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=min_frequency,
+                                     feature_name_combiner=_onehot_name),
+             make_column_selector(dtype_include="category")),
+            ("scale", StandardScaler(), make_column_selector(dtype_exclude="category")),
+        ],
+        verbose_feature_names_out=False,
+    )
+    classifier = LogisticRegression(C=C, class_weight=sklearn_class_weight(class_weight), max_iter=max_iter)
+    return Pipeline([("encode", encode), ("classifier", classifier)])
+
+
+def random_forest(class_weight="balanced", n_estimators: int = 300, max_depth=None, min_samples_leaf: int = 2,
+                  max_features="sqrt", n_jobs: int = -1, random_state: int = 0):
+    return RandomForestClassifier(
+        n_estimators=n_estimators, max_depth=max_depth, min_samples_leaf=min_samples_leaf, max_features=max_features,
+        class_weight=sklearn_class_weight(class_weight), n_jobs=n_jobs, random_state=random_state,
+    )
+
+
+def extra_trees(class_weight="balanced", n_estimators: int = 300, max_depth=None, min_samples_leaf: int = 2,
+                max_features="sqrt", n_jobs: int = -1, random_state: int = 0):
+    return ExtraTreesClassifier(
+        n_estimators=n_estimators, max_depth=max_depth, min_samples_leaf=min_samples_leaf, max_features=max_features,
+        class_weight=sklearn_class_weight(class_weight), n_jobs=n_jobs, random_state=random_state,
+    )
+
+
+def hist_gb(class_weight="balanced", max_iter: int = 300, learning_rate: float = 0.05, max_leaf_nodes: int = 31,
+            l2_regularization: float = 0.0, random_state: int = 0):
+    return HistGradientBoostingClassifier(
+        max_iter=max_iter, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes,
+        l2_regularization=l2_regularization, categorical_features="from_dtype",
+        class_weight=sklearn_class_weight(class_weight), random_state=random_state,
+    )
+
+
+def lightgbm(class_weight="balanced", n_estimators: int = 400, learning_rate: float = 0.05, num_leaves: int = 31,
+             min_child_samples: int = 20, subsample: float = 0.8, subsample_freq: int = 1,
+             colsample_bytree: float = 0.8, reg_lambda: float = 1.0, cat_smooth: float = 10.0,
+             n_jobs: int = -1, random_state: int = 0):
+    return LGBMClassifier(
+        n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
+        min_child_samples=min_child_samples, subsample=subsample, subsample_freq=subsample_freq,
+        colsample_bytree=colsample_bytree, reg_lambda=reg_lambda, cat_smooth=cat_smooth,
+        class_weight=sklearn_class_weight(class_weight), n_jobs=n_jobs, random_state=random_state, verbose=-1,
+    )
+
+
+class _BuiltAtFit(ClassifierMixin, BaseEstimator):
+    """For libraries whose imbalance or categorical settings depend on the training fold."""
+
+    def fit(self, X, y):
+        self.model_ = self._build(X, y)
+        self.model_.fit(self._inputs(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def _inputs(self, X):
+        return X
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(self._inputs(X))
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    @property
+    def feature_importances_(self):
+        return self.model_.feature_importances_
+
+
+class XGBoostModel(_BuiltAtFit):
+    """XGBoost with native categoricals; `class_weight` becomes scale_pos_weight for the fold."""
+
+    def __init__(self, class_weight="balanced", n_estimators: int = 400, learning_rate: float = 0.05,
+                 max_depth: int = 6, min_child_weight: float = 1.0, subsample: float = 0.8,
+                 colsample_bytree: float = 0.8, reg_lambda: float = 1.0, max_cat_to_onehot: int = 4,
+                 n_jobs: int = -1, random_state: int = 0):
+        self.class_weight = class_weight
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.min_child_weight = min_child_weight
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.max_cat_to_onehot = max_cat_to_onehot
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _build(self, X, y):
+        return XGBClassifier(
+            n_estimators=self.n_estimators, learning_rate=self.learning_rate, max_depth=self.max_depth,
+            min_child_weight=self.min_child_weight, subsample=self.subsample, colsample_bytree=self.colsample_bytree,
+            reg_lambda=self.reg_lambda, max_cat_to_onehot=self.max_cat_to_onehot,
+            scale_pos_weight=positive_weight(self.class_weight, y), tree_method="hist", enable_categorical=True,
+            n_jobs=self.n_jobs, random_state=self.random_state, verbosity=0,
+        )
+
+
+class CatBoostModel(_BuiltAtFit):
+    """CatBoost told which columns are categorical (it cannot read that from the dtype)."""
+
+    def __init__(self, class_weight="balanced", iterations: int = 500, learning_rate: float = 0.08,
+                 depth: int = 6, l2_leaf_reg: float = 3.0, thread_count: int = -1, random_state: int = 0):
+        self.class_weight = class_weight
+        self.iterations = iterations
+        self.learning_rate = learning_rate
+        self.depth = depth
+        self.l2_leaf_reg = l2_leaf_reg
+        self.thread_count = thread_count
+        self.random_state = random_state
+
+    def _build(self, X, y):
+        return CatBoostClassifier(
+            iterations=self.iterations, learning_rate=self.learning_rate, depth=self.depth,
+            l2_leaf_reg=self.l2_leaf_reg, class_weights=[1.0, positive_weight(self.class_weight, y)],
+            cat_features=categorical_columns(X), thread_count=self.thread_count, random_seed=self.random_state,
+            verbose=0, allow_writing_files=False,
+        )
+
+    def _inputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        # integer codes: CatBoost accepts int or str categories, not the pandas category dtype
+        categorical = categorical_columns(X)
+        return X.assign(**{c: X[c].cat.codes for c in categorical})

@@ -1,0 +1,113 @@
+"""One cross-validated run: load -> split -> fit the pipeline per fold -> score -> log."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import mlflow
+import pandas as pd
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from leadconv import plots, schema, tracking
+from leadconv.data import Dataset
+from leadconv.errors import ConfigError
+from leadconv.metrics import score_run
+from leadconv.samplers import categorical_handling
+from leadconv.training import CVResult, build_pipeline, cross_validate
+from leadconv.validation import folds_digest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Components:
+    features: object
+    sampler: object
+    model: object
+    cv: object
+    threshold: object
+
+    @property
+    def pipeline(self):
+        return build_pipeline(self.features, self.sampler, self.model)
+
+
+def build_components(cfg: DictConfig) -> Components:
+    """Instantiate every `_target_`; a bad value fails here, before any fitting or logging."""
+    built = {}
+    for group in ("features", "sampler", "model", "cv", "threshold"):
+        try:
+            built[group] = instantiate(cfg[group])
+        except Exception as error:
+            cause = error.__cause__ or error
+            raise ConfigError(f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/") from None
+    return Components(**built)
+
+
+def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]:
+    dataset: Dataset = instantiate(cfg.dataset).load()
+    parts = build_components(cfg)
+    folds = parts.cv.split(dataset.train, dataset.y, dataset.groups)
+    tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
+    tags = {
+        **{name: choices.get(name, "") for name in ("model", "sampler", "features", "cv", "threshold")},
+        "dataset": dataset.name, "dataset_digest": dataset.digest, "folds_digest": folds_digest(folds),
+        "git_commit": tracking.git_commit(),
+    }
+    run_name = cfg.get("run_name") or f"{tags['model']}-{tags['sampler']}-{tags['features']}"
+    started = time.perf_counter()
+    with tracking.tracked_run(run_name, tags) as run:
+        tracking.log_config(cfg)
+        mlflow.log_params({"sampler_categorical_handling": categorical_handling(parts.sampler), **parts.cv.describe(),
+                           "threshold_rule": parts.threshold.name})
+        log_dataset(dataset)
+        result = cross_validate(parts.pipeline, dataset.train, dataset.y, dataset.test, folds,
+                                keep_models=cfg.save_models)
+        threshold = parts.threshold.choose(dataset.y, result.oof_proba(), result.test_proba)
+        metrics = score_run(result.oof, threshold, result.test_proba) | {"fit_seconds": result.fit_seconds}
+        mlflow.log_metrics(metrics)
+        log_outputs(dataset, result, threshold, save_models=cfg.save_models)
+    print(f"CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} | threshold {threshold:.4f} | "
+          f"{time.perf_counter() - started:.1f}s | MLflow run {run.info.run_id}", flush=True)
+    return metrics | {"run_id": run.info.run_id}
+
+
+def log_dataset(dataset: Dataset) -> None:
+    frame = dataset.train.assign(**{schema.LABEL: dataset.y})
+    source = dataset.source if Path(dataset.source).exists() else None
+    with warnings.catch_warnings():  # MLflow's hints on source resolution and integer schemas do not apply here
+        warnings.simplefilter("ignore", UserWarning)
+        logged = mlflow.data.from_pandas(frame, source=source, name=dataset.name, targets=schema.LABEL,
+                                         digest=dataset.digest)
+    mlflow.log_input(logged, context="training")
+
+
+def log_outputs(dataset: Dataset, result: CVResult, threshold: float, save_models: bool) -> None:
+    y, proba = dataset.y, result.oof_proba()
+    tracking.log_frame(result.oof, "predictions/oof.parquet")
+    test = pd.DataFrame({schema.ID: dataset.test_ids, "proba": result.test_proba,
+                         schema.LABEL: result.test_proba >= threshold})
+    tracking.log_frame(test, "predictions/test.parquet")
+    importance = result.importances.mean(axis=1).sort_values(ascending=False)
+    tracking.log_frame(result.importances.assign(mean=importance), "feature_importance.csv")
+    figures = {
+        "plots/feature_importance.png": plots.importance_bar(importance.dropna()),
+        "plots/pr_curve.png": plots.pr_curve(y, proba),
+        "plots/confusion_matrix.png": plots.confusion(y, proba >= threshold),
+        "plots/f1_vs_threshold.png": plots.f1_vs_threshold(y, proba, threshold),
+    }
+    for path, figure in figures.items():
+        mlflow.log_figure(figure, path)
+        plots.close(figure)
+    if save_models:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "fold_pipelines.joblib"
+            joblib.dump(result.models, path, compress=3)
+            mlflow.log_artifact(str(path), artifact_path="models")

@@ -1,0 +1,81 @@
+"""MLflow: where runs go, and how a run's config, metrics and files are logged."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+log = logging.getLogger(__name__)
+
+
+def artifact_location_for(uri: str, artifact_location: str | None) -> str | None:
+    """A local SQLite store keeps artifacts beside its database file unless told otherwise."""
+    if artifact_location:
+        return str(Path(artifact_location).resolve())
+    if uri.startswith("sqlite:///"):
+        return str(Path(uri.removeprefix("sqlite:///")).resolve().parent / "artifacts")
+    return None  # a tracking server decides
+
+
+def setup(uri: str, experiment: str, artifact_location: str | None = None) -> str:
+    """Point MLflow at `uri` and return the id of `experiment`, creating it when new."""
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    found = mlflow.get_experiment_by_name(experiment)
+    if found is not None:
+        experiment_id = found.experiment_id
+    else:
+        experiment_id = mlflow.create_experiment(experiment, artifact_location=artifact_location_for(uri, artifact_location))
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id
+
+
+@contextmanager
+def tracked_run(run_name: str | None = None, tags: dict | None = None, nested: bool = False):
+    """An MLflow run that ends FAILED on an error and KILLED on Ctrl-C, never left RUNNING."""
+    run = mlflow.start_run(run_name=run_name, tags=tags, nested=nested)
+    try:
+        yield run
+    except KeyboardInterrupt:
+        mlflow.end_run("KILLED")
+        raise
+    except BaseException:
+        mlflow.end_run("FAILED")
+        raise
+    mlflow.end_run("FINISHED")
+
+
+def flatten_config(cfg: DictConfig) -> dict[str, str]:
+    container = OmegaConf.to_container(cfg, resolve=True)
+    flat = pd.json_normalize(container, sep=".").iloc[0].to_dict()
+    return {key: str(value) for key, value in flat.items()}
+
+
+def log_config(cfg: DictConfig) -> None:
+    mlflow.log_params(flatten_config(cfg))
+    mlflow.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+
+
+def log_frame(frame: pd.DataFrame, artifact_file: str) -> None:
+    """A DataFrame as a parquet or CSV artifact (by the file's suffix)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(artifact_file).name
+        frame.to_parquet(path, index=False) if path.suffix == ".parquet" else frame.to_csv(path, index=True)
+        mlflow.log_artifact(str(path), artifact_path=str(Path(artifact_file).parent) if "/" in artifact_file else None)
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).parent)
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

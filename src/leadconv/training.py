@@ -1,0 +1,80 @@
+"""Cross-validation of one imblearn Pipeline: every learned step is fit on the training fold only."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from imblearn.pipeline import Pipeline
+from sklearn.base import clone
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import f1_score, roc_auc_score
+
+from leadconv.validation import Fold
+
+log = logging.getLogger(__name__)
+
+
+def build_pipeline(features, sampler, model) -> Pipeline:
+    return Pipeline([("features", features), ("sampler", sampler or "passthrough"), ("model", model)])
+
+
+@dataclass
+class CVResult:
+    oof: pd.DataFrame  # one row per validation prediction: row, repeat, fold, y_true, proba
+    test_proba: np.ndarray  # mean over the fold models
+    importances: pd.DataFrame  # feature x fold
+    fit_seconds: float
+    folds: list[Fold]
+    models: list = field(default_factory=list)
+
+    def oof_proba(self) -> np.ndarray:
+        """One probability per training row (mean over repeats)."""
+        return self.oof.groupby("row")["proba"].mean().sort_index().to_numpy()
+
+
+def feature_importance(pipeline: Pipeline, X_valid: pd.DataFrame, y_valid: np.ndarray) -> pd.Series:
+    """Importance per feature-set column: the model's own, |coef| summed over a column's one-hot
+    levels for linear models, else permutation importance (PR AUC) on the validation fold."""
+    model = pipeline.named_steps["model"]
+    features = pipeline.named_steps["features"]
+    columns = features.get_feature_names_out()
+    if hasattr(model, "feature_importances_"):
+        return pd.Series(np.asarray(model.feature_importances_, dtype=float), index=columns)
+    if hasattr(model, "named_steps") and hasattr(model[-1], "coef_"):
+        names = [n.split("==")[0] for n in model[:-1].get_feature_names_out()]
+        return pd.Series(np.abs(model[-1].coef_[0]), index=names).groupby(level=0).sum().reindex(columns, fill_value=0.0)
+    permuted = permutation_importance(model, features.transform(X_valid), y_valid, scoring="average_precision",
+                                      n_repeats=2, random_state=0)
+    return pd.Series(permuted.importances_mean, index=columns)
+
+
+def cross_validate(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, X_test: pd.DataFrame, folds: list[Fold],
+                   keep_models: bool = False) -> CVResult:
+    y = np.asarray(y)
+    oof_parts, test_sum, importances, models = [], np.zeros(len(X_test)), {}, []
+    start = time.perf_counter()
+    for i, fold in enumerate(folds, 1):
+        fold_start = time.perf_counter()
+        fitted = clone(pipeline).fit(X.iloc[fold.train], y[fold.train])
+        proba = fitted.predict_proba(X.iloc[fold.valid])[:, 1]
+        test_sum += fitted.predict_proba(X_test)[:, 1]
+        oof_parts.append(pd.DataFrame({"row": fold.valid, "repeat": fold.repeat, "fold": fold.fold,
+                                       "y_true": y[fold.valid], "proba": proba}))
+        importances[f"r{fold.repeat}f{fold.fold}"] = feature_importance(fitted, X.iloc[fold.valid], y[fold.valid])
+        if keep_models:
+            models.append(fitted)
+        log.info("fold %d/%d: AUC %.4f, F1@0.5 %.4f, %d train / %d valid rows (%.1fs)", i, len(folds),
+                 roc_auc_score(y[fold.valid], proba), f1_score(y[fold.valid], proba >= 0.5),
+                 len(fold.train), len(fold.valid), time.perf_counter() - fold_start)
+    return CVResult(
+        oof=pd.concat(oof_parts, ignore_index=True),
+        test_proba=test_sum / len(folds),
+        importances=pd.DataFrame(importances),
+        fit_seconds=time.perf_counter() - start,
+        folds=folds,
+        models=models,
+    )

@@ -1,0 +1,18 @@
+"""Run one cross-validated experiment: `python src/run.py model=catboost sampler=smote`."""
+
+import hydra
+from omegaconf import DictConfig
+
+from leadconv.runner import run_experiment
+from leadconv.utils import choices, task_wrapper
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+@task_wrapper
+def main(cfg: DictConfig) -> float:
+    """Returns the CV F1 so that Hydra sweepers (Optuna) can optimise it."""
+    return run_experiment(cfg, choices())["cv_f1"]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Features, samplers and models in one fold-isolated pipeline."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra.utils import instantiate
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from conftest import compose_config
+from leadconv.data import SyntheticData
+from leadconv.features import RawFeatures, categorical_columns
+from leadconv.models import lightgbm
+from leadconv.training import build_pipeline, cross_validate
+from leadconv.validation import StratifiedCV
+
+INTERPOLATING = ["smote", "adasyn", "borderline_smote", "smote_tomek", "smotenc"]
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return SyntheticData(n_rows=900, n_test=150, seed=1).load()
+
+
+@pytest.fixture(scope="module")
+def encoded(dataset):
+    return RawFeatures().fit(dataset.train).transform(dataset.train)
+
+
+class RecordingFeatures(RawFeatures):
+    """RawFeatures that remembers which rows each fit saw."""
+
+    seen: list = []
+
+    def fit(self, X, y=None):
+        RecordingFeatures.seen.append(set(X.index))
+        return super().fit(X, y)
+
+
+class RecordingSampler(BaseEstimator):
+    seen: list = []
+
+    def fit_resample(self, X, y):
+        RecordingSampler.seen.append(set(X.index))
+        return X, y
+
+
+def test_encoders_and_samplers_never_see_validation_rows(dataset):
+    RecordingFeatures.seen.clear()
+    RecordingSampler.seen.clear()
+    folds = StratifiedCV(n_splits=3).split(dataset.train, dataset.y)
+    pipeline = build_pipeline(RecordingFeatures(), RecordingSampler(), lightgbm(n_estimators=5, n_jobs=1))
+    result = cross_validate(pipeline, dataset.train, dataset.y, dataset.test, folds)
+    assert len(RecordingFeatures.seen) == len(RecordingSampler.seen) == 3
+    for fold, features_rows, sampler_rows in zip(folds, RecordingFeatures.seen, RecordingSampler.seen):
+        assert features_rows == set(fold.train) == sampler_rows
+        assert not features_rows & set(fold.valid)
+    assert sorted(result.oof["row"]) == list(range(len(dataset.train)))  # every row predicted once
+
+
+def test_raw_features_are_finite_with_stable_categories(dataset, encoded):
+    categorical = categorical_columns(encoded)
+    assert len(categorical) == 17
+    assert np.isfinite(encoded.drop(columns=categorical).to_numpy()).all()
+    features = RawFeatures().fit(dataset.train)
+    unseen = dataset.test.copy()
+    unseen["customer_type"] = "a level never seen in training"
+    unseen.loc[unseen.index[:3], "business_unit"] = np.nan
+    out = features.transform(unseen)
+    assert (out["customer_type"].cat.codes == 0).all()  # unseen -> 0
+    assert list(out["customer_type"].cat.categories) == list(encoded["customer_type"].cat.categories)
+
+
+def test_rare_levels_are_pooled_to_fit_max_categories(dataset):
+    out = RawFeatures(max_categories=10).fit_transform(dataset.train)
+    assert out["customer_idx"].cat.codes.max() <= 10
+
+
+@pytest.mark.parametrize("sampler", INTERPOLATING)
+def test_interpolating_samplers_keep_real_category_codes(sampler, encoded, dataset):
+    cfg, _ = compose_config([f"sampler={sampler}"])
+    X_res, y_res = instantiate(cfg.sampler).fit_resample(encoded, dataset.y)
+    assert list(X_res.columns) == list(encoded.columns)
+    assert (y_res == 1).sum() > (dataset.y == 1).sum()  # minority grew
+    for column in categorical_columns(encoded):
+        assert X_res[column].dtype == encoded[column].dtype
+        assert set(X_res[column].cat.codes) <= set(encoded[column].cat.codes)  # no invented levels
+    numeric = encoded.drop(columns=categorical_columns(encoded)).columns
+    assert (X_res[numeric].min() >= encoded[numeric].min() - 1e-9).all()
+    assert (X_res[numeric].max() <= encoded[numeric].max() + 1e-9).all()
+
+
+@pytest.mark.parametrize("model", ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"])
+def test_every_model_learns_and_handles_unseen_test_values(model, dataset):
+    from conftest import TINY_MODEL
+
+    cfg, _ = compose_config([f"model={model}", *TINY_MODEL[model]])
+    pipeline = build_pipeline(RawFeatures(), None, instantiate(cfg.model))
+    folds = StratifiedCV(n_splits=3).split(dataset.train, dataset.y)
+    test = dataset.test.copy()
+    test.loc[test.index[:20], "customer_country"] = "/Atlantis/Atlantis"
+    test.loc[test.index[20:40], "bant_submit"] = np.nan
+    result = cross_validate(pipeline, dataset.train, dataset.y, test, folds)
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(dataset.y, result.oof_proba()) > 0.6
+    assert np.isfinite(result.test_proba).all() and len(result.test_proba) == len(test)
+    assert result.importances.notna().all().all()
