@@ -80,6 +80,11 @@ def check_columns(frame: pd.DataFrame, expected: list[str], path: str) -> None:
         )
 
 
+def check_ids(ids: pd.Series, source: str) -> None:
+    if ids.isna().any() or ids.duplicated().any():
+        raise DataError(f"{source} has missing or duplicated ids; every row needs a unique id")
+
+
 def dataset_digest(train: pd.DataFrame, y: np.ndarray) -> str:
     hashed = pd.util.hash_pandas_object(train, index=False).to_numpy()
     return hashlib.sha256(hashed.tobytes() + np.asarray(y).tobytes()).hexdigest()[:16]
@@ -94,8 +99,7 @@ def build_dataset(name: str, train_raw: pd.DataFrame, test_raw: pd.DataFrame, so
     train = normalise_types(train_raw[schema.FEATURES])
     test = normalise_types(test_raw[schema.FEATURES])
     ids = test_raw[schema.ID]
-    if ids.isna().any() or ids.duplicated().any():
-        raise DataError(f"{source} test file has missing or duplicated ids; every row needs a unique id")
+    check_ids(ids, f"{source} test file")
     return Dataset(name, train.reset_index(drop=True), y, test.reset_index(drop=True),
                    ids.reset_index(drop=True), dataset_digest(train, y), source)
 

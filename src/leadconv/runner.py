@@ -90,24 +90,34 @@ def log_dataset(dataset: Dataset) -> None:
 
 
 def log_outputs(dataset: Dataset, result: CVResult, threshold: float, save_models: bool) -> None:
-    y, proba = dataset.y, result.oof_proba()
-    tracking.log_frame(result.oof, "predictions/oof.parquet")
-    test = pd.DataFrame({schema.ID: dataset.test_ids, "proba": result.test_proba,
-                         schema.LABEL: result.test_proba >= threshold})
-    tracking.log_frame(test, "predictions/test.parquet")
+    log_predictions(result.oof, dataset.test_ids, result.test_proba, threshold)
     importance = result.importances.mean(axis=1).sort_values(ascending=False)
     tracking.log_frame(result.importances.assign(mean=importance), "feature_importance.csv")
-    figures = {
-        "plots/feature_importance.png": plots.importance_bar(importance.dropna()),
-        "plots/pr_curve.png": plots.pr_curve(y, proba),
-        "plots/confusion_matrix.png": plots.confusion(y, proba >= threshold),
-        "plots/f1_vs_threshold.png": plots.f1_vs_threshold(y, proba, threshold),
-    }
-    for path, figure in figures.items():
-        mlflow.log_figure(figure, path)
-        plots.close(figure)
+    log_figures({"plots/feature_importance.png": plots.importance_bar(importance.dropna()),
+                 **threshold_figures(dataset.y, result.oof_proba(), threshold)})
     if save_models:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "fold_pipelines.joblib"
             joblib.dump(result.models, path, compress=3)
             mlflow.log_artifact(str(path), artifact_path="models")
+
+
+def log_predictions(oof: pd.DataFrame, test_ids, test_proba, threshold: float) -> None:
+    """The out-of-fold and test predictions every run (single or ensemble) logs."""
+    tracking.log_frame(oof, "predictions/oof.parquet")
+    test = pd.DataFrame({schema.ID: test_ids, "proba": test_proba, schema.LABEL: test_proba >= threshold})
+    tracking.log_frame(test, "predictions/test.parquet")
+
+
+def threshold_figures(y, proba, threshold: float) -> dict:
+    return {
+        "plots/pr_curve.png": plots.pr_curve(y, proba),
+        "plots/confusion_matrix.png": plots.confusion(y, proba >= threshold),
+        "plots/f1_vs_threshold.png": plots.f1_vs_threshold(y, proba, threshold),
+    }
+
+
+def log_figures(figures: dict) -> None:
+    for path, figure in figures.items():
+        mlflow.log_figure(figure, path)
+        plots.close(figure)
