@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
-from sklearn.preprocessing import OrdinalEncoder
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.preprocessing import OrdinalEncoder, TargetEncoder
 
 from leadconv import schema
+from leadconv.cleaning import CLEANERS, OTHER, clean_frame, frequent_levels, parse_country
 from leadconv.errors import FeatureError
 
 MISSING = "__missing__"
@@ -67,6 +69,7 @@ class FeatureSet(TransformerMixin, BaseEstimator):
     """
 
     required: list[str] = schema.FEATURES
+    name = "raw"  # the features= option, for messages
 
     def fit(self, X: pd.DataFrame, y=None):
         self._check(X)
@@ -78,6 +81,15 @@ class FeatureSet(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         self._check(X)
         return self.encoder_.transform(self.derive(X))
+
+    def fit_transform(self, X: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
+        """What the pipeline feeds the model while fitting: the fit rows as `derive_training` sees them."""
+        self.fit(X, y)
+        return self.encoder_.transform(self.derive_training(X, y))
+
+    def derive_training(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+        """The fit rows' features; statistics of the label are out-of-fold here (see EngineeredFeatures)."""
+        return self.derive(X)
 
     def fit_derive(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         return self.derive(X)
@@ -96,7 +108,7 @@ class FeatureSet(TransformerMixin, BaseEstimator):
         missing = [c for c in self.required if c not in X.columns]
         if missing:
             raise FeatureError(
-                f"feature set {type(self).__name__} needs columns {missing} that the data lacks; "
+                f"feature set {self.name!r} ({type(self).__name__}) needs columns {missing} that the data lacks; "
                 "load data with the competition's columns or choose another features= option"
             )
 
@@ -111,3 +123,192 @@ class RawFeatures(FeatureSet):
     def __init__(self, max_categories: int = 250, min_frequency: int = 1):
         self.max_categories = max_categories
         self.min_frequency = min_frequency
+
+
+# --- clean and engineered feature sets --------------------------------------------------------
+
+# The LG subsidiary answering a lead (response_corporate) -> its continent. A code missing here
+# (a subsidiary new in the data) becomes "other".
+SUBSIDIARY_CONTINENT: dict[str, str] = {
+    **dict.fromkeys(["LGEAF", "LGEAS", "LGEEF", "LGEEG", "LGEMC", "LGESA"], "africa"),
+    **dict.fromkeys(["LGEAR", "LGECB", "LGECL", "LGEMS", "LGEPR", "LGEPS", "LGESP"], "latin america"),
+    **dict.fromkeys(["LGECI", "LGEUS"], "north america"),
+    **dict.fromkeys(["LGEAG", "LGEBN", "LGEBT", "LGECZ", "LGEDG", "LGEEB", "LGEES", "LGEFS", "LGEHS", "LGEIS",
+                     "LGELA", "LGEMK", "LGEPL", "LGEPT", "LGERA", "LGERO", "LGESW", "LGEUK", "LGEUR"], "europe"),
+    **dict.fromkeys(["LGEGF", "LGELF", "LGESJ", "LGETK", "LGEYK"], "middle east"),
+    **dict.fromkeys(["LGECH", "LGEHK", "LGEIL", "LGEIN", "LGEJP", "LGEKR", "LGEML", "LGEPH", "LGESL", "LGETH",
+                     "LGETT", "LGEVH"], "asia"),
+    "LGEAP": "oceania",
+}
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text with missing values as the MISSING level, as encoders want it."""
+    return frame.astype(object).where(frame.notna(), MISSING).astype(str)
+
+
+def clean_distinct(frame: pd.DataFrame) -> pd.DataFrame:
+    """`clean_frame`, computed once per distinct value: the rules are row-wise and levels are few."""
+    columns = [c for c in CLEANERS if c in frame.columns]
+    distinct = {c: frame[c].drop_duplicates().dropna().reset_index(drop=True) for c in columns}
+    longest = max((len(v) for v in distinct.values()), default=0)
+    table = clean_frame(pd.DataFrame({c: v.reindex(range(longest)) for c, v in distinct.items()}))
+    out = frame.copy()
+    for column in columns:
+        lookup = dict(zip(distinct[column], table[column].iloc[: len(distinct[column])]))
+        out[column] = frame[column].map(lookup).astype("str")
+    return out
+
+
+class CleanFeatures(FeatureSet):
+    """`raw` after domain cleaning (leadconv.cleaning): canonical spellings and groups, the country
+    parsed out of customer_country, the duplicate customer_country.1 dropped, and every categorical
+    level seen fewer than `min_count` times in the training fold folded into "other"."""
+
+    name = "clean"
+
+    def __init__(self, min_count: int = 10, max_categories: int = 250, min_frequency: int = 1):
+        self.min_count = min_count
+        self.max_categories = max_categories
+        self.min_frequency = min_frequency
+
+    def fit_derive(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+        cleaned = self._clean(X)
+        self._learn_levels(cleaned)
+        return self._fold_rare(cleaned)
+
+    def _learn_levels(self, cleaned: pd.DataFrame) -> None:
+        self.levels_ = {c: frequent_levels(cleaned[c].dropna(), self.min_count) for c in self._categorical(cleaned)}
+
+    def derive(self, X: pd.DataFrame) -> pd.DataFrame:
+        return self._fold_rare(self._clean(X))
+
+    @staticmethod
+    def _clean(X: pd.DataFrame) -> pd.DataFrame:
+        return clean_distinct(X.drop(columns=["customer_country.1"]))
+
+    @staticmethod
+    def _categorical(frame: pd.DataFrame) -> list[str]:
+        return [c for c in schema.CATEGORICAL if c in frame.columns]
+
+    def _fold_rare(self, cleaned: pd.DataFrame) -> pd.DataFrame:
+        out = cleaned.copy()
+        for column, keep in self.levels_.items():
+            values = out[column]
+            out[column] = values.where(values.isna() | values.isin(list(keep)), OTHER).astype(object)
+        return out
+
+    def column_types(self, derived: pd.DataFrame) -> tuple[list[str], list[str]]:
+        categorical = self._categorical(derived)
+        return categorical, [c for c in derived.columns if c not in categorical]
+
+
+class EngineeredFeatures(CleanFeatures):
+    """`clean` plus features known to help on this data, all learned on the training fold:
+
+    - `n_<column>`: log(1 + number of other known rows with the same value) for `count_columns`;
+      known rows are the training fold, plus the unlabeled test rows when `transductive`;
+    - `continent` of the answering subsidiary (response_corporate);
+    - `country_is_subsidiary_home`: the customer's country is the one its subsidiary mostly serves;
+      `country_matches_country_1`: customer_country and customer_country.1 name the same country;
+    - log(1 + x) of the skewed counts lead_desc_length and historical_existing_cnt;
+    - `te_<column>`: smoothed target encodings (scikit-learn's TargetEncoder) of `target_columns`.
+      The fit rows get out-of-fold values (cross-fitting inside the training fold, folds grouped by
+      `encoding_groups` so a customer's own rows never encode it), other rows the full-fold value.
+
+    `transductive=true` lets the count and home-country statistics also read the unlabeled test rows
+    (`unlabeled`, set by the runner); labels never come from them. Off by default.
+    """
+
+    name = "engineered"
+    LOG_COLUMNS = ("lead_desc_length", "historical_existing_cnt")
+
+    def __init__(self, min_count: int = 10, count_columns=("customer_idx", "lead_owner"),
+                 target_columns=("lead_owner", "customer_country", "response_corporate", "product_category",
+                                 "product_modelname", "business_subarea", "customer_job"),
+                 encoding_groups: str | None = "customer_idx", encoding_splits: int = 5, smooth="auto",
+                 transductive: bool = False, unlabeled: pd.DataFrame | None = None, seed: int = 0,
+                 max_categories: int = 250, min_frequency: int = 1):
+        self.min_count = min_count
+        self.count_columns = count_columns
+        self.target_columns = target_columns
+        self.encoding_groups = encoding_groups
+        self.encoding_splits = encoding_splits
+        self.smooth = smooth
+        self.transductive = transductive
+        self.unlabeled = unlabeled
+        self.seed = seed
+        self.max_categories = max_categories
+        self.min_frequency = min_frequency
+
+    def fit_derive(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+        if y is None:
+            raise FeatureError("feature set 'engineered' needs the labels of the training rows for its target encodings")
+        cleaned = self._clean(X)
+        self._learn_levels(cleaned)
+        known = pd.concat([cleaned, self._unlabeled_cleaned()], ignore_index=True)
+        self.counts_ = {c: known[c].value_counts() for c in self.count_columns}
+        countries = known.dropna(subset=["response_corporate", "customer_country"])
+        self.home_country_ = countries.groupby("response_corporate")["customer_country"].agg(lambda s: s.mode().iloc[0])
+        self.target_encoder_ = self._target_encoder(self.encoding_splits).fit(_as_text(cleaned[self._encoded]), y)
+        return self._engineer(X, cleaned, self.target_encoder_.transform(_as_text(cleaned[self._encoded])))
+
+    def derive(self, X: pd.DataFrame) -> pd.DataFrame:
+        cleaned = self._clean(X)
+        return self._engineer(X, cleaned, self.target_encoder_.transform(_as_text(cleaned[self._encoded])))
+
+    def derive_training(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+        cleaned = self._clean(X)
+        text = _as_text(cleaned[self._encoded])
+        encoded = self._target_encoder(self._inner_folds(cleaned, y)).fit_transform(text, y)
+        return self._engineer(X, cleaned, encoded, count_self=False)
+
+    @property
+    def _encoded(self) -> list[str]:
+        return list(self.target_columns)
+
+    def _target_encoder(self, cv) -> TargetEncoder:
+        return TargetEncoder(target_type="binary", smooth=self.smooth, cv=cv)
+
+    def _inner_folds(self, cleaned: pd.DataFrame, y) -> list:
+        """Cross-fitting folds of the training fold: grouped by customer, so fit rows see encodings
+        learned on other customers, as validation and test rows of unseen customers do."""
+        if self.encoding_groups is None:
+            splitter = StratifiedKFold(self.encoding_splits, shuffle=True, random_state=self.seed)
+            return list(splitter.split(cleaned, y))
+        groups = pd.factorize(cleaned[self.encoding_groups], use_na_sentinel=False)[0]  # ints: fast to split
+        n_splits = min(self.encoding_splits, len(np.unique(groups)))
+        return list(GroupKFold(n_splits, shuffle=True, random_state=self.seed).split(cleaned, y, groups))
+
+    def _unlabeled_cleaned(self) -> pd.DataFrame:
+        if not self.transductive:
+            return pd.DataFrame()
+        if self.unlabeled is None:
+            raise FeatureError("feature set 'engineered' with transductive=true needs the unlabeled test rows; "
+                               "run through src/run.py (it passes them) or set features.transductive=false")
+        self._check(self.unlabeled)
+        return self._clean(self.unlabeled[schema.FEATURES])  # feature columns only: never a label
+
+    def _engineer(self, X: pd.DataFrame, cleaned: pd.DataFrame, encoded: np.ndarray, count_self: bool = True):
+        out = self._fold_rare(cleaned)
+        for column in self.LOG_COLUMNS:
+            out[column] = np.log1p(out[column].clip(lower=0))
+        for column in self.count_columns:
+            counts = cleaned[column].map(self.counts_[column]).astype(float).fillna(0.0)
+            # a fit row is one of the known rows: count the others, as for a new row
+            out[f"n_{column}"] = np.log1p(counts if count_self else (counts - 1).clip(lower=0))
+        corporate = X["response_corporate"].astype(object).where(X["response_corporate"].notna(), None)
+        continent = corporate.map(lambda code: SUBSIDIARY_CONTINENT.get(str(code).strip().upper(), OTHER)
+                                  if code is not None else None)
+        out["continent"] = continent.astype(object)
+        home = cleaned["response_corporate"].map(self.home_country_)
+        out["country_is_subsidiary_home"] = (cleaned["customer_country"] == home).astype(float)
+        country_1 = parse_country(X["customer_country.1"])
+        out["country_matches_country_1"] = (cleaned["customer_country"] == country_1).astype(float)
+        for i, column in enumerate(self._encoded):
+            out[f"te_{column}"] = encoded[:, i]
+        return out
+
+    def column_types(self, derived: pd.DataFrame) -> tuple[list[str], list[str]]:
+        categorical = self._categorical(derived) + ["continent"]
+        return categorical, [c for c in derived.columns if c not in categorical]

@@ -54,6 +54,8 @@ def build_components(cfg: DictConfig) -> Components:
 def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]:
     dataset: Dataset = instantiate(cfg.dataset).load()
     parts = build_components(cfg)
+    if getattr(parts.features, "transductive", False):  # statistics may read the test rows' features
+        parts.features.set_params(unlabeled=dataset.test)
     folds = parts.cv.split(dataset.train, dataset.y, dataset.groups)
     tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
     tags = {
@@ -70,7 +72,7 @@ def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]
         log_dataset(dataset)
         result = cross_validate(parts.pipeline, dataset.train, dataset.y, dataset.test, folds,
                                 keep_models=cfg.save_models)
-        threshold = parts.threshold.choose(dataset.y, result.oof_proba(), result.test_proba)
+        threshold = parts.threshold.choose(result.oof_labels(), result.oof_proba(), result.test_proba)
         metrics = score_run(result.oof, threshold, result.test_proba) | {"fit_seconds": result.fit_seconds}
         mlflow.log_metrics(metrics)
         log_outputs(dataset, result, threshold, save_models=cfg.save_models)
@@ -94,7 +96,7 @@ def log_outputs(dataset: Dataset, result: CVResult, threshold: float, save_model
     importance = result.importances.mean(axis=1).sort_values(ascending=False)
     tracking.log_frame(result.importances.assign(mean=importance), "feature_importance.csv")
     log_figures({"plots/feature_importance.png": plots.importance_bar(importance.dropna()),
-                 **threshold_figures(dataset.y, result.oof_proba(), threshold)})
+                 **threshold_figures(result.oof_labels(), result.oof_proba(), threshold)})
     if save_models:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "fold_pipelines.joblib"

@@ -32,8 +32,12 @@ class CVResult:
     models: list = field(default_factory=list)
 
     def oof_proba(self) -> np.ndarray:
-        """One probability per training row (mean over repeats)."""
+        """One probability per validated training row (mean over repeats), in row order."""
         return self.oof.groupby("row")["proba"].mean().sort_index().to_numpy()
+
+    def oof_labels(self) -> np.ndarray:
+        """The labels of the rows oof_proba covers (cv=group never validates a few rows)."""
+        return self.oof.groupby("row")["y_true"].first().sort_index().to_numpy()
 
 
 def feature_importance(pipeline: Pipeline, X_valid: pd.DataFrame, y_valid: np.ndarray) -> pd.Series:

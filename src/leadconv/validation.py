@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
+import pandas as pd
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold, StratifiedKFold
 
 
 @dataclass(frozen=True)
@@ -17,22 +18,98 @@ class Fold:
     valid: np.ndarray
 
 
-class StratifiedCV:
-    """Repeated stratified k-fold on rows: optimistic when a customer owns many rows."""
+DUPLICATE_POLICIES = ("same_fold", "ignore")
 
-    def __init__(self, n_splits: int = 5, n_repeats: int = 1, seed: int = 0):
+
+class StratifiedCV:
+    """Repeated stratified k-fold on rows: optimistic when a customer owns many rows.
+
+    `duplicates=same_fold` keeps identical rows (same 28 features) in one fold, so a row is never
+    validated by a model that trained on its copy; `ignore` splits rows as if all were distinct.
+    """
+
+    def __init__(self, n_splits: int = 5, n_repeats: int = 1, seed: int = 0, duplicates: str = "same_fold"):
         self.n_splits = n_splits
         self.n_repeats = n_repeats
         self.seed = seed
+        self.duplicates = duplicates
         check_split_counts(n_splits, n_repeats)
+        check_duplicates(duplicates)
 
     def split(self, X, y, groups=None) -> list[Fold]:
-        splitter = RepeatedStratifiedKFold(n_splits=self.n_splits, n_repeats=self.n_repeats, random_state=self.seed)
-        splits = splitter.split(X, y)
-        return [Fold(i // self.n_splits, i % self.n_splits, tr, va) for i, (tr, va) in enumerate(splits)]
+        if self.duplicates == "ignore":
+            splitter = RepeatedStratifiedKFold(n_splits=self.n_splits, n_repeats=self.n_repeats,
+                                               random_state=self.seed)
+            splits = splitter.split(X, y)
+            return [Fold(i // self.n_splits, i % self.n_splits, tr, va) for i, (tr, va) in enumerate(splits)]
+        return stratified_group_folds(X, y, row_groups(X), self.n_splits, self.n_repeats, self.seed)
 
     def describe(self) -> dict:
-        return {"cv_scheme": "stratified"}
+        return {"cv_scheme": "stratified", "cv_duplicates": self.duplicates, "cv_rows_never_validated": 0}
+
+
+class GroupCV:
+    """Stratified group k-fold on customers (`customer_idx`): every validation customer is unseen
+    by its fold's models, as most test customers are. Customers owning more than
+    `max_group_share` of the rows stay in every training fold and are never validated, so no
+    single customer decides a fold's score. Identical rows share a customer, hence a fold."""
+
+    def __init__(self, n_splits: int = 5, n_repeats: int = 1, seed: int = 0, max_group_share: float = 0.02):
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.seed = seed
+        self.max_group_share = max_group_share
+        check_split_counts(n_splits, n_repeats)
+        if not 0 < float(max_group_share) <= 1:
+            raise ValueError(f"max_group_share must be in (0, 1], got {max_group_share!r}")
+
+    def split(self, X, y, groups=None) -> list[Fold]:
+        if groups is None:
+            raise ValueError("cv=group needs the customer of each row (customer_idx)")
+        codes = group_codes(groups)
+        sizes = np.bincount(codes)
+        large = sizes > self.max_group_share * len(codes)
+        train_only = np.flatnonzero(large[codes])
+        self.train_only_groups_ = int(large.sum())
+        self.rows_never_validated_ = len(train_only)
+        rest = np.flatnonzero(~large[codes])
+        folds = stratified_group_folds(rest, np.asarray(y)[rest], codes[rest], self.n_splits, self.n_repeats, self.seed)
+        return [Fold(f.repeat, f.fold, np.sort(np.concatenate([rest[f.train], train_only])), rest[f.valid])
+                for f in folds]
+
+    def describe(self) -> dict:
+        return {"cv_scheme": "group", "cv_duplicates": "same_fold", "cv_group_column": "customer_idx",
+                "cv_max_group_share": self.max_group_share,
+                "cv_train_only_groups": getattr(self, "train_only_groups_", None),
+                "cv_rows_never_validated": getattr(self, "rows_never_validated_", None)}
+
+
+def stratified_group_folds(X, y, groups: np.ndarray, n_splits: int, n_repeats: int, seed: int) -> list[Fold]:
+    """StratifiedGroupKFold, reshuffled per repeat; positions index X."""
+    folds = []
+    for repeat in range(n_repeats):
+        splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed + repeat)
+        for k, (train, valid) in enumerate(splitter.split(np.zeros(len(groups)), y, groups)):
+            folds.append(Fold(repeat, k, train, valid))
+    return folds
+
+
+def group_codes(groups) -> np.ndarray:
+    """Integer group ids; a row with no group is a group of its own."""
+    codes = pd.factorize(pd.Series(groups), use_na_sentinel=True)[0]
+    missing = codes < 0
+    codes[missing] = codes.max() + 1 + np.arange(missing.sum())
+    return codes
+
+
+def row_groups(X: pd.DataFrame) -> np.ndarray:
+    """One group per distinct row: identical rows share a group."""
+    return pd.factorize(pd.util.hash_pandas_object(X, index=False))[0]
+
+
+def check_duplicates(duplicates) -> None:
+    if duplicates not in DUPLICATE_POLICIES:
+        raise ValueError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
 
 
 def check_split_counts(n_splits, n_repeats) -> None:
