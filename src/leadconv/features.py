@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GroupKFold, StratifiedKFold
-from sklearn.preprocessing import OrdinalEncoder, TargetEncoder
+from sklearn.preprocessing import TargetEncoder
 
 from leadconv import schema
 from leadconv.cleaning import CLEANERS, OTHER, clean_frame, frequent_levels, parse_country
@@ -27,8 +27,9 @@ def categorical_columns(frame: pd.DataFrame) -> list[str]:
 
 
 class TabularEncoder(TransformerMixin, BaseEstimator):
-    """Integer category codes (rare levels pooled, unseen levels -> 0) and median-imputed numbers
-    with missing-value indicators, so every model and sampler gets finite input."""
+    """Integer category codes and median-imputed numbers with missing-value indicators, so every
+    model and sampler gets finite input. Code 0 pools the levels seen fewer than `min_frequency`
+    times or beyond the `max_categories` most frequent in the training fold, and unseen levels."""
 
     def __init__(self, categorical: list[str], numeric: list[str], max_categories: int = 250, min_frequency: int = 1):
         self.categorical = categorical
@@ -37,25 +38,25 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.min_frequency = min_frequency
 
     def fit(self, X: pd.DataFrame, y=None):
-        text = self._text(X)
-        self.encoder_ = OrdinalEncoder(
-            handle_unknown="use_encoded_value", unknown_value=-1,
-            max_categories=self.max_categories, min_frequency=self.min_frequency,
-        ).fit(text)
-        # codes are shifted by one in transform so that 0 means "unseen in this fold"
-        self.n_levels_ = (self.encoder_.transform(text).max(axis=0).astype(int) + 2).tolist()
+        self.levels_ = {column: self._frequent_levels(self._text(X[column])) for column in self.categorical}
         self.imputer_ = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
         self.imputer_.fit(X[self.numeric].astype(float))
         return self
 
-    def _text(self, X: pd.DataFrame) -> pd.DataFrame:
-        return X[self.categorical].astype(object).where(X[self.categorical].notna(), MISSING)
+    def _frequent_levels(self, values: pd.Series) -> list[str]:
+        counts = values.value_counts()
+        return counts[counts >= self.min_frequency].index[: self.max_categories].tolist()
+
+    @staticmethod
+    def _text(values: pd.Series) -> pd.Series:
+        return values.astype("string").fillna(MISSING)
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        codes = self.encoder_.transform(self._text(X)).astype(np.int64) + 1
         frame = pd.DataFrame(index=X.index)
-        for i, column in enumerate(self.categorical):
-            frame[column] = pd.Categorical.from_codes(codes[:, i], categories=range(self.n_levels_[i]))
+        for column, levels in self.levels_.items():
+            # rare and unseen levels get code -1 here, shifted to 0: one shared "other" level
+            codes = pd.Categorical(self._text(X[column]), categories=levels).codes.astype(np.int64) + 1
+            frame[column] = pd.Categorical.from_codes(codes, categories=range(len(levels) + 1))
         numbers = self.imputer_.transform(X[self.numeric].astype(float))
         names = self.imputer_.get_feature_names_out(self.numeric)
         return pd.concat([frame, pd.DataFrame(numbers, index=X.index, columns=names)], axis=1)
