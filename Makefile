@@ -29,3 +29,13 @@ ui: ## browse runs: mlflow ui on http://127.0.0.1:5000 against the project's sto
 
 bench: ## wall time and peak memory per model, and framework overhead, on the competition data
 	$(PY) -m leadconv.bench $(BENCH_ARGS)
+
+.PHONY: validation-runs results
+VALIDATION_GRID := tracking.experiment=feature-validation sampler=none save_models=false features=raw,clean,engineered cv=stratified,group
+validation-runs: ## the 18 runs behind experiments/results.md: {raw,clean,engineered} x {logreg,lightgbm,catboost} x {stratified,group}
+	$(PY) src/run.py -m model=logreg $(VALIDATION_GRID)
+	$(PY) src/run.py -m model=lightgbm model.n_jobs=1 $(VALIDATION_GRID)
+	$(PY) src/run.py -m model=catboost model.thread_count=1 model.iterations=300 $(VALIDATION_GRID)
+
+results: ## regenerate the table in experiments/results.md from MLflow (experiment feature-validation); RESULTS_ARGS="--experiment NAME"
+	$(PY) -m leadconv.results $(RESULTS_ARGS)

@@ -1,0 +1,134 @@
+"""Feature sets clean and engineered: fold-safe statistics, bad input, unseen values."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.pipeline import Pipeline
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from leadconv import schema
+from leadconv.cleaning import clean_frame
+from leadconv.data import SyntheticData
+from leadconv.errors import FeatureError
+from leadconv.features import CleanFeatures, EngineeredFeatures, RawFeatures, categorical_columns, clean_distinct
+from leadconv.models import lightgbm
+from leadconv.training import build_pipeline, cross_validate
+from leadconv.validation import GroupCV, StratifiedCV
+
+FEATURE_SETS = {"raw": RawFeatures, "clean": CleanFeatures, "engineered": EngineeredFeatures}
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return SyntheticData(n_rows=900, n_test=150, seed=3).load()
+
+
+def test_clean_distinct_equals_clean_frame(dataset):
+    frame = dataset.train.copy()
+    frame.loc[frame.index[:5], "customer_job"] = ""
+    frame.loc[frame.index[5:10], "inquiry_type"] = np.nan
+    pd.testing.assert_frame_equal(clean_distinct(frame), clean_frame(frame))
+
+
+@pytest.mark.parametrize("name", ["clean", "engineered"])
+def test_output_contract_and_clean_levels(name, dataset):
+    features = FEATURE_SETS[name]()
+    out = features.fit_transform(dataset.train, dataset.y)
+    test = features.transform(dataset.test)
+    assert list(out.columns) == list(test.columns) and out.index.equals(dataset.train.index)
+    categorical = categorical_columns(out)
+    for column in categorical:
+        assert list(out[column].cat.categories) == list(range(len(out[column].cat.categories)))
+        assert out[column].dtype == test[column].dtype
+    assert np.isfinite(out.drop(columns=categorical).to_numpy(dtype=float)).all()
+    assert "customer_country.1" not in out.columns
+    # 'End-Customer' and 'End Customer' are one level after cleaning, 'India' parsed out of '/Kolkata /India'
+    derived = features.derive(dataset.train)
+    assert "end customer" in set(derived["customer_type"]) and "End Customer" not in set(derived["customer_type"])
+    assert "india" in set(derived["customer_country"])
+
+
+def test_rare_levels_fold_into_other_with_the_training_fold_threshold(dataset):
+    features = CleanFeatures(min_count=30).fit(dataset.train, dataset.y)
+    counts = features.derive(dataset.train)["customer_idx"].value_counts()
+    assert "other" in counts.index and (counts.drop("other") >= 30).all()
+    assert features.levels_["customer_idx"] == set(counts.drop("other").index)
+
+
+@pytest.mark.parametrize("name", ["raw", "clean", "engineered"])
+def test_unseen_empty_and_missing_categories_never_raise(name, dataset):
+    features = FEATURE_SETS[name]().fit(dataset.train, dataset.y)
+    odd = dataset.test.copy()
+    for i, column in enumerate(schema.CATEGORICAL):
+        odd[column] = odd[column].astype(object)
+        odd.loc[odd.index[0::4], column] = f"never seen {i} / Atlantis"
+        odd.loc[odd.index[1::4], column] = ""
+        odd.loc[odd.index[2::4], column] = np.nan
+        odd.loc[odd.index[3::4], column] = "   "
+    out = features.transform(odd)
+    assert len(out) == len(odd)
+    assert np.isfinite(out.drop(columns=categorical_columns(out)).to_numpy(dtype=float)).all()
+    assert (out["customer_job"].cat.codes >= 0).all()
+
+
+@pytest.mark.parametrize("name", ["clean", "engineered"])
+def test_missing_column_names_the_column_and_the_feature_set(name, dataset):
+    with pytest.raises(FeatureError, match=rf"'{name}'.*\['lead_owner'\]"):
+        FEATURE_SETS[name]().fit(dataset.train.drop(columns=["lead_owner"]), dataset.y)
+    fitted = FEATURE_SETS[name]().fit(dataset.train, dataset.y)
+    with pytest.raises(FeatureError, match=rf"'{name}'.*\['customer_country.1'\]"):
+        fitted.transform(dataset.test.drop(columns=["customer_country.1"]))
+
+
+class RecordingModel(ClassifierMixin, BaseEstimator):
+    """Remembers the features it was fit on."""
+
+    def fit(self, X, y):
+        self.seen_ = X.copy()
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), 2), 0.5)
+
+
+def test_fit_rows_get_out_of_fold_target_encodings_inside_the_pipeline(dataset):
+    """A level unique to one row is unseen by every other cross-fitting fold: its encoding for the fit
+    rows cannot reflect its own label, although the full-fold encoding (for new rows) does."""
+    X = dataset.train.assign(lead_owner=[f"owner {i}" for i in range(len(dataset.train))])
+    features = EngineeredFeatures(target_columns=["lead_owner"], encoding_groups=None)
+    model = Pipeline([("features", features), ("model", RecordingModel())]).fit(X, dataset.y)
+    fit_rows = model.named_steps["model"].seen_["te_lead_owner"]
+    new_rows = model.named_steps["features"].transform(X)["te_lead_owner"]
+    assert abs(np.corrcoef(new_rows, dataset.y)[0, 1]) > 0.5  # full-fold values know the row's label
+    assert fit_rows.std() < 0.02 and abs(np.corrcoef(fit_rows, dataset.y)[0, 1]) < 0.2  # out-of-fold ones do not
+
+
+@pytest.mark.parametrize("cv", [StratifiedCV(n_splits=3), GroupCV(n_splits=3)], ids=["stratified", "group"])
+def test_no_fold_reads_its_validation_labels(cv, dataset):
+    """Poison fold 0's validation labels: fold 0's predictions must not move, the other folds' must."""
+    folds = cv.split(dataset.train, dataset.y, dataset.groups)
+    poisoned = dataset.y.copy()
+    poisoned[folds[0].valid] = 1 - poisoned[folds[0].valid]
+    pipeline = build_pipeline(EngineeredFeatures(encoding_splits=3), None, lightgbm(n_estimators=20, n_jobs=1))
+    clean_run = cross_validate(pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models=True)
+    poisoned_run = cross_validate(pipeline, dataset.train, poisoned, dataset.test, folds, keep_models=True)
+    fold_0 = clean_run.oof["fold"] == 0
+    assert np.array_equal(clean_run.oof.loc[fold_0, "proba"], poisoned_run.oof.loc[fold_0, "proba"])
+    features_0 = [run.models[0].named_steps["features"].transform(dataset.test) for run in (clean_run, poisoned_run)]
+    pd.testing.assert_frame_equal(*features_0)
+    assert not np.allclose(clean_run.oof.loc[~fold_0, "proba"], poisoned_run.oof.loc[~fold_0, "proba"])
+
+
+def test_transductive_counts_read_test_features_but_never_labels(dataset):
+    plain = EngineeredFeatures().fit(dataset.train, dataset.y)
+    transductive = EngineeredFeatures(transductive=True, unlabeled=dataset.test).fit(dataset.train, dataset.y)
+    both = pd.concat([dataset.train, dataset.test])["customer_idx"]
+    assert transductive.counts_["customer_idx"].sum() == both.notna().sum()
+    assert plain.counts_["customer_idx"].sum() == dataset.train["customer_idx"].notna().sum()
+    # a label column on the unlabeled rows changes nothing
+    labelled = dataset.test.assign(**{schema.LABEL: 1})
+    with_labels = EngineeredFeatures(transductive=True, unlabeled=labelled).fit(dataset.train, dataset.y)
+    pd.testing.assert_frame_equal(with_labels.transform(dataset.test), transductive.transform(dataset.test))
+    with pytest.raises(FeatureError, match="transductive"):
+        EngineeredFeatures(transductive=True).fit(dataset.train, dataset.y)
