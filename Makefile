@@ -39,3 +39,13 @@ validation-runs: ## the 18 runs behind experiments/results.md: {raw,clean,engine
 
 results: ## regenerate the table in experiments/results.md from MLflow (experiment feature-validation); RESULTS_ARGS="--experiment NAME"
 	$(PY) -m leadconv.results $(RESULTS_ARGS)
+
+.PHONY: ensemble submit leaderboard
+ensemble: ## stack the best finished runs into one logged ensemble run; overrides via ENSEMBLE_ARGS="stacker=mean select.top_k=3"
+	$(PY) src/ensemble.py $(ENSEMBLE_ARGS)
+
+submit: ## submissions/submission.csv (+ .json) from the latest ensemble, built if missing; INPUT=in.csv OUTPUT=out.csv for another file
+	$(PY) src/submit.py $(if $(INPUT),"input='$(INPUT)'") $(if $(OUTPUT),"output='$(OUTPUT)'") $(SUBMIT_ARGS)
+
+leaderboard: ## the top runs in the terminal and in experiments/leaderboard.md (+ CV F1 figure)
+	$(PY) src/leaderboard.py $(LEADERBOARD_ARGS)

@@ -53,10 +53,11 @@ def experiment(request, mlflow_store):
     return re.sub(r"[^A-Za-z0-9_-]+", "-", f"test-{request.node.name}")[:200]  # safe in a Hydra override
 
 
-def compose_config(overrides: list[str]):
-    """The config `python src/run.py <overrides>` would get, plus the chosen group options."""
+def compose_config(overrides: list[str], config_name: str = "config"):
+    """The config `python src/run.py <overrides>` would get (src/ensemble.py's with config_name="ensemble"),
+    plus the chosen group options."""
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", overrides=overrides, return_hydra_config=True)
+        cfg = compose(config_name, overrides=overrides, return_hydra_config=True)
     choices = {k: str(v) for k, v in cfg.hydra.runtime.choices.items() if not k.startswith("hydra")}
     with open_dict(cfg):
         del cfg["hydra"]

@@ -51,3 +51,29 @@ def importance_bar(importance: pd.Series, top: int = 30):
 
 def close(fig) -> None:
     plt.close(fig)
+
+
+def cv_f1_by_model_and_sampler(runs: pd.DataFrame):
+    """Leaderboard figure from one row per run (model, sampler, cv_f1, cv_f1_std): the best CV F1 of
+    each model x sampler pair, and every run's CV F1 (± its fold std) by model."""
+    best = runs.pivot_table(index="model", columns="sampler", values="cv_f1", aggfunc="max")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.45 * max(len(best), len(runs["model"].unique())) + 2.5))
+    image = left.imshow(best.to_numpy(float), cmap="viridis", aspect="auto")
+    left.set_xticks(range(best.shape[1]), best.columns, rotation=30, ha="right")
+    left.set_yticks(range(best.shape[0]), best.index)
+    for (i, j), value in np.ndenumerate(best.to_numpy(float)):
+        if np.isfinite(value):
+            left.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=8,
+                      color="k" if image.norm(value) > 0.6 else "w")
+    fig.colorbar(image, ax=left, shrink=0.8)
+    left.set_title("Best CV F1 per model and sampler")
+    order = runs.groupby("model")["cv_f1"].max().sort_values().index
+    for sampler, part in runs.groupby("sampler"):
+        y = order.get_indexer(part["model"])
+        right.errorbar(part["cv_f1"], y, xerr=part["cv_f1_std"], fmt="o", alpha=0.7, capsize=2, label=sampler)
+    right.set_yticks(range(len(order)), order)
+    right.set_xlabel("CV F1 (± std over folds)")
+    right.legend(title="sampler", fontsize=7, loc="lower left")
+    right.set_title("Every run")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,17 @@
+"""Stack the best finished runs into one ensemble run: `python src/ensemble.py stacker=rank_mean`."""
+
+import hydra
+from omegaconf import DictConfig
+
+from leadconv.ensemble import build_ensemble
+from leadconv.utils import choices, task_wrapper
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="ensemble")
+@task_wrapper
+def main(cfg: DictConfig) -> float:
+    return build_ensemble(cfg, choices())["cv_f1"]
+
+
+if __name__ == "__main__":
+    main()

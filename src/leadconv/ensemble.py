@@ -1,0 +1,201 @@
+"""Stacking ensemble: pick the best finished runs, stack their out-of-fold predictions, log one run.
+
+The stacker is cross-validated on the base runs' own folds (the `fold` column of their
+out-of-fold files): for each fold it is fit on the other folds' rows and predicts this fold's
+rows. The ensemble's out-of-fold file therefore has the same rows, repeats and folds as its
+base runs, and its CV F1 is computed exactly as theirs (`score_run`), so the two compare.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import mlflow
+import pandas as pd
+from hydra.utils import instantiate
+from mlflow.entities import Run
+from omegaconf import DictConfig
+from sklearn.base import clone
+
+from leadconv import runs as store
+from leadconv import schema, tracking
+from leadconv.errors import ConfigError, DataError
+from leadconv.metrics import score_run
+from leadconv.runner import log_figures, log_predictions, threshold_figures
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BasePredictions:
+    oof: pd.DataFrame  # index: training row; one column of probabilities per base run (mean over repeats)
+    y: pd.Series  # index: training row
+    folds: pd.DataFrame  # row, repeat, fold: the base runs' validation folds (rows every run predicted)
+    test: pd.DataFrame  # index: test id; one column per base run
+
+
+def base_run_filters(select: DictConfig) -> list[str]:
+    filters = ["attributes.status = 'FINISHED'"]
+    if select.dataset:
+        filters.append(store.tag_filter("dataset", select.dataset))
+    filters += [store.tag_filter(key, value) for key, value in (select.tags or {}).items()]
+    filters += [store.tag_filter(key, select[key]) for key in ("folds_digest", "dataset_digest") if select[key]]
+    if select.require_models:
+        filters.append("params.save_models = 'True'")
+    return filters
+
+
+def candidate_runs(experiment: str, select: DictConfig) -> list[Run]:
+    """Finished single runs that pass the filters, best first by `select.metric`."""
+    found = [
+        run for run in store.search(experiment, base_run_filters(select))
+        if not store.is_ensemble(run) and "folds_digest" in run.data.tags
+        and math.isfinite(run.data.metrics.get(select.metric, math.nan))
+        and (not select.models or run.data.tags.get("model") in select.models)
+    ]
+    return sorted(found, key=lambda run: -run.data.metrics[select.metric])
+
+
+def select_base_runs(experiment: str, select: DictConfig) -> list[Run]:
+    """The top `top_k` candidates, at most `max_per_model` of each model family."""
+    chosen, per_model = [], {}
+    for run in candidate_runs(experiment, select):
+        model = run.data.tags.get("model", "")
+        if per_model.get(model, 0) < select.max_per_model:
+            chosen.append(run)
+            per_model[model] = per_model.get(model, 0) + 1
+        if len(chosen) == select.top_k:
+            break
+    if not chosen:
+        models = ", with logged fold pipelines" if select.require_models else ""
+        raise DataError(
+            f"no finished runs to stack in experiment {experiment!r} of {mlflow.get_tracking_uri()} "
+            f"(dataset {select.dataset}{models}, other select.* filters); run some first, e.g. "
+            "`python src/run.py -m +experiment=default_suite`, or loosen the select.* filters"
+        )
+    return chosen
+
+
+def check_compatible(runs: list[Run]) -> None:
+    """Stacking needs every base run validated on the same data with the same folds."""
+    def key(run):
+        return run.data.tags.get("dataset_digest"), run.data.tags["folds_digest"]
+
+    best = runs[0]
+    offending = [run for run in runs if key(run) != key(best)]
+    if offending:
+        data, folds = key(best)
+        differ = ", ".join(f"{run.info.run_id} (dataset_digest {key(run)[0]}, folds_digest {key(run)[1]})"
+                           for run in offending)
+        raise ConfigError(
+            f"cannot stack runs validated on different data or folds: best run {best.info.run_id} has "
+            f"dataset_digest {data} and folds_digest {folds}, but {differ}; keep one setting, e.g. "
+            f"select.folds_digest={folds} select.dataset_digest={data}"
+        )
+
+
+def align_oof(oofs: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """One column per run over the rows every run predicted (a grouped CV may leave rows out)."""
+    per_row = {run_id: oof.groupby("row").agg(y_true=("y_true", "first"), proba=("proba", "mean"))
+               for run_id, oof in oofs.items()}
+    common = sorted(set.intersection(*(set(frame.index) for frame in per_row.values())))
+    if not common:
+        raise DataError(f"runs {', '.join(oofs)} have no out-of-fold row in common; stack runs on the same data")
+    first_id, first = next(iter(per_row.items()))
+    y = first.loc[common, "y_true"]
+    for run_id, frame in per_row.items():
+        if not frame.loc[common, "y_true"].equals(y):
+            raise DataError(f"runs {first_id} and {run_id} disagree on the labels of the same rows; "
+                            "stack runs on the same data")
+    X = pd.DataFrame({run_id: frame.loc[common, "proba"] for run_id, frame in per_row.items()})
+    folds = oofs[first_id].loc[lambda f: f["row"].isin(common), ["row", "repeat", "fold"]].reset_index(drop=True)
+    return X, y, folds
+
+
+def align_test(tests: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    first_id, first = next(iter(tests.items()))
+    for run_id, test in tests.items():
+        if set(test[schema.ID]) != set(first[schema.ID]):
+            raise DataError(f"runs {first_id} and {run_id} predicted different test files; "
+                            "stack runs on the same data")
+    return pd.DataFrame({run_id: test.set_index(schema.ID).loc[first[schema.ID], "proba"]
+                         for run_id, test in tests.items()})
+
+
+def load_predictions(runs: list[Run]) -> BasePredictions:
+    ids = [run.info.run_id for run in runs]
+    X, y, folds = align_oof({run_id: store.read_frame(run_id, "predictions/oof.parquet") for run_id in ids})
+    test = align_test({run_id: store.read_frame(run_id, "predictions/test.parquet") for run_id in ids})
+    return BasePredictions(X, y, folds, test)
+
+
+def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFrame) -> pd.DataFrame:
+    """The stacker cross-validated on the base runs' folds: same layout as a run's oof file."""
+    parts = []
+    for (repeat, fold), valid in folds.groupby(["repeat", "fold"])["row"]:
+        train = X.index.difference(valid)
+        fitted = clone(stacker).fit(X.loc[train], y.loc[train])
+        parts.append(pd.DataFrame({"row": valid.to_numpy(), "repeat": repeat, "fold": fold,
+                                   "y_true": y.loc[valid].to_numpy(),
+                                   "proba": fitted.predict_proba(X.loc[valid])[:, 1]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def base_table(runs: list[Run], weights: pd.Series) -> pd.DataFrame:
+    rows = {run.info.run_id: {"run_name": run.info.run_name, **{k: run.data.tags.get(k, "") for k in
+            ("model", "sampler", "features", "cv")}, "cv_f1": run.data.metrics.get("cv_f1"),
+            "weight": weights[run.info.run_id]} for run in runs}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("run_id")
+
+
+def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
+    first = runs[0].data.tags
+    joined = {key: "+".join(sorted({run.data.tags.get(key, "") for run in runs})) for key in ("sampler", "features")}
+    return {
+        "run_type": store.ENSEMBLE, "model": store.ENSEMBLE, "stacker": choices.get("stacker", ""),
+        "threshold": choices.get("threshold", ""), "cv": first.get("cv", ""), **joined,
+        **{key: first.get(key, "") for key in ("dataset", "dataset_digest", "folds_digest")},
+        "base_run_ids": ",".join(run.info.run_id for run in runs), "git_commit": tracking.git_commit(),
+    }
+
+
+def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
+    """Select, stack, threshold, score and log; returns the metrics and the ensemble's run id."""
+    stacker, rule = instantiate(cfg.stacker), instantiate(cfg.threshold)
+    tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
+    runs = select_base_runs(cfg.tracking.experiment, cfg.select)
+    check_compatible(runs)
+    base = load_predictions(runs)
+    oof = stack_out_of_fold(stacker, base.oof, base.y, base.folds)
+    final = clone(stacker).fit(base.oof, base.y)
+    test_proba = final.predict_proba(base.test)[:, 1]
+    per_row = oof.groupby("row")["proba"].mean().loc[base.y.index]
+    threshold = rule.choose(base.y.to_numpy(), per_row.to_numpy(), test_proba)
+    best_base = max(run.data.metrics.get("cv_f1", -math.inf) for run in runs)
+    metrics = score_run(oof, threshold, test_proba) | {"n_base_runs": len(runs), "n_oof_rows": len(base.y)}
+    metrics |= {"best_base_cv_f1": best_base, "cv_f1_gain": metrics["cv_f1"] - best_base}
+    weights = final.weights()
+    tags = ensemble_tags(runs, choices)
+    with tracking.tracked_run(cfg.get("run_name") or f"ensemble-{tags['stacker'] or 'stack'}", tags) as run:
+        tracking.log_config(cfg)
+        mlflow.log_params({"base_run_ids": tags["base_run_ids"], "threshold_rule": rule.name})
+        mlflow.log_metrics(metrics | {f"stacker_weight.{run_id}": float(w) for run_id, w in weights.items()})
+        if hasattr(final, "intercept"):
+            mlflow.log_metric("stacker_intercept", final.intercept)
+        log_predictions(oof, base.test.index, test_proba, threshold)
+        tracking.log_frame(base.oof.assign(y_true=base.y).reset_index(names="row"), "predictions/base_oof.parquet")
+        tracking.log_frame(base_table(runs, weights), "stacker_weights.csv")
+        log_figures(threshold_figures(base.y.to_numpy(), per_row.to_numpy(), threshold))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "stacker.joblib"
+            joblib.dump(final, path)
+            mlflow.log_artifact(str(path), artifact_path="models")
+    print(f"Ensemble CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} vs best base run {best_base:.4f} "
+          f"({metrics['cv_f1_gain']:+.4f}) | {len(runs)} base runs | threshold {threshold:.4f} | "
+          f"test positive rate {metrics['test_positive_rate']:.2%} | MLflow run {run.info.run_id}", flush=True)
+    return metrics | {"run_id": run.info.run_id}

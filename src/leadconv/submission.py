@@ -1,0 +1,159 @@
+"""Score a competition-layout CSV with an ensemble run and write the submission atomically.
+
+New rows are scored by the models already logged, not refit: each base run's fold pipelines
+(models/fold_pipelines.joblib) predict, their mean is that run's probability (as for its test
+file), the ensemble's fitted stacker (models/stacker.joblib) combines the runs, and the
+ensemble's threshold decides. Nothing is random, so the same ensemble run and input file give
+the same submission; for the competition file it reproduces the ensemble's logged test predictions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.entities import Run
+from omegaconf import DictConfig, OmegaConf
+
+from leadconv import PROJECT_ROOT, schema, tracking
+from leadconv import runs as store
+from leadconv.data import check_columns, check_ids, normalise_types, read_csv
+from leadconv.ensemble import build_ensemble, candidate_runs
+from leadconv.errors import ConfigError, DataError
+
+SCORING = "mean of each base run's logged fold pipelines (not refit), combined by the ensemble's fitted stacker"
+
+
+def read_input(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the file's text exactly as written, its validated features)."""
+    if not path.is_file():
+        raise DataError(f"input file not found: {path}; pass input=path/to/file.csv (make submit INPUT=...)")
+    frame = read_csv(path)
+    check_columns(frame, schema.TEST_COLUMNS, str(path))
+    check_ids(frame[schema.ID], str(path))
+    features = normalise_types(frame[schema.FEATURES])
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return text, features
+
+
+def latest_ensemble(experiment: str, dataset: str | None) -> Run | None:
+    filters = [store.tag_filter("run_type", store.ENSEMBLE), "attributes.status = 'FINISHED'"]
+    if dataset:
+        filters.append(store.tag_filter("dataset", dataset))
+    found = store.search(experiment, filters, order_by=["attributes.start_time DESC"])
+    return found[0] if found else None
+
+
+def run_suite(cfg: DictConfig) -> None:
+    """The default experiment suite, in a subprocess, logging to this store and experiment."""
+    command = [sys.executable, str(PROJECT_ROOT / cfg.suite.script), *cfg.suite.args,
+               f"tracking.uri='{cfg.tracking.uri}'", f"tracking.experiment='{cfg.tracking.experiment}'"]
+    print(f"no finished runs to stack in experiment {cfg.tracking.experiment!r}: running the default suite first "
+          f"({' '.join(command[1:])})", flush=True)
+    finished = subprocess.run(command, cwd=PROJECT_ROOT)
+    if finished.returncode != 0:
+        raise DataError(f"the default suite failed (exit code {finished.returncode}); see its output above, "
+                        f"fix it and rerun, or run some experiments with src/run.py first")
+
+
+def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
+    """The pinned ensemble run, else the latest one, else a new one (after the suite if the store is empty)."""
+    tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
+    if cfg.ensemble_run_id:
+        run = mlflow.get_run(cfg.ensemble_run_id)
+        if not store.is_ensemble(run):
+            raise ConfigError(f"run {cfg.ensemble_run_id} is not an ensemble run; pass the id of one "
+                              "(tag run_type=ensemble) or leave ensemble_run_id unset")
+        return run
+    run = latest_ensemble(cfg.tracking.experiment, cfg.select.dataset)
+    if run is not None:
+        return run
+    if cfg.suite.enabled and not candidate_runs(cfg.tracking.experiment, cfg.select):
+        run_suite(cfg)
+    return mlflow.get_run(build_ensemble(cfg, choices)["run_id"])
+
+
+def score(run: Run, features: pd.DataFrame) -> np.ndarray:
+    """The ensemble's probability for each row of `features`, from logged models only."""
+    stacker = store.load_object(run.info.run_id, "models/stacker.joblib")
+    base = {}
+    for run_id in run.data.tags["base_run_ids"].split(","):
+        pipelines = store.load_object(run_id, "models/fold_pipelines.joblib")
+        if not pipelines:
+            raise DataError(f"base run {run_id} logged no fold pipelines; rerun it with save_models=true")
+        base[run_id] = np.mean([pipeline.predict_proba(features)[:, 1] for pipeline in pipelines], axis=0)
+    return stacker.predict_proba(pd.DataFrame(base))[:, 1]
+
+
+def fill_predictions(text: pd.DataFrame, proba: np.ndarray, threshold: float) -> pd.DataFrame:
+    """The input as written with is_converted filled, checked before anything is written."""
+    if len(proba) != len(text) or not np.isfinite(proba).all():
+        raise DataError(f"the ensemble returned {len(proba)} predictions ({int((~np.isfinite(proba)).sum())} "
+                        f"missing) for {len(text)} rows; nothing was written")
+    out = text.assign(**{schema.LABEL: np.where(proba >= threshold, "True", "False")})
+    if not out[schema.ID].equals(text[schema.ID]) or not out[schema.LABEL].isin(["True", "False"]).all():
+        raise DataError("the submission would not keep the input's ids or has missing predictions; nothing was written")
+    return out
+
+
+def write_atomically(contents: dict[Path, str | bytes]) -> None:
+    """Every file appears complete or not at all: write temporaries, then rename them into place."""
+    temporaries = {}
+    try:
+        for path, data in contents.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temporaries[path] = temporary
+            with os.fdopen(handle, "wb") as file:
+                file.write(data.encode() if isinstance(data, str) else data)
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+    finally:
+        for temporary in temporaries.values():
+            Path(temporary).unlink(missing_ok=True)
+
+
+def sidecar(run: Run, input_path: Path, out: pd.DataFrame, threshold: float) -> dict:
+    tags = run.data.tags
+    return {
+        "ensemble_run_id": run.info.run_id,
+        "base_run_ids": tags["base_run_ids"].split(","),
+        "stacker": tags.get("stacker"),
+        "threshold": threshold,
+        "ensemble_cv_f1": run.data.metrics.get("cv_f1"),
+        "dataset": tags.get("dataset"),
+        "dataset_digest": tags.get("dataset_digest"),
+        "folds_digest": tags.get("folds_digest"),
+        "ensemble_git_commit": tags.get("git_commit"),
+        "git_commit": tracking.git_commit(),
+        "tracking_uri": mlflow.get_tracking_uri(),
+        "input": str(input_path.resolve()),
+        "rows": len(out),
+        "positive_rate": float((out[schema.LABEL] == "True").mean()),
+        "scoring": SCORING,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
+    input_value = OmegaConf.select(cfg, "input", throw_on_resolution_failure=False)
+    if not input_value:
+        raise ConfigError("no input file for this dataset; pass input=path/to/file.csv")
+    input_path, output = Path(input_value), Path(cfg.output)
+    text, features = read_input(input_path)
+    run = ensemble_run(cfg, choices)
+    threshold = float(run.data.metrics["threshold"])
+    out = fill_predictions(text, score(run, features), threshold)
+    info = sidecar(run, input_path, out, threshold)
+    write_atomically({output: out.to_csv(index=False), output.with_suffix(".json"): json.dumps(info, indent=2) + "\n"})
+    print(f"{output}: {len(out)} rows, {info['positive_rate']:.2%} predicted converted, threshold {threshold:.4f} | "
+          f"ensemble run {run.info.run_id} (CV F1 {info['ensemble_cv_f1']:.4f})", flush=True)
+    return info

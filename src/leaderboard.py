@@ -1,0 +1,17 @@
+"""The top runs in the terminal and in experiments/leaderboard.md: `python src/leaderboard.py top=10`."""
+
+import hydra
+from omegaconf import DictConfig
+
+from leadconv.leaderboard import write_leaderboard
+from leadconv.utils import task_wrapper
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="leaderboard")
+@task_wrapper
+def main(cfg: DictConfig) -> None:
+    write_leaderboard(cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Write submissions/submission.csv from the latest ensemble: `python src/submit.py input=in.csv output=out.csv`."""
+
+import hydra
+from omegaconf import DictConfig
+
+from leadconv.submission import make_submission
+from leadconv.utils import choices, task_wrapper
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="submit")
+@task_wrapper
+def main(cfg: DictConfig) -> None:
+    make_submission(cfg, choices())
+
+
+if __name__ == "__main__":
+    main()

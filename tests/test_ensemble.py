@@ -1,0 +1,145 @@
+"""Stacking ensemble and leaderboard on tiny synthetic runs in the session's temporary store."""
+
+import joblib
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import f1_score
+
+from conftest import compose_config, run_in_process, run_script, runs_of, tiny
+from leadconv import schema
+from leadconv.ensemble import align_oof, build_ensemble, stack_out_of_fold
+from leadconv.errors import DataError
+from leadconv.leaderboard import write_leaderboard
+from leadconv.stackers import MeanStacker
+
+BASE_EXPERIMENT = "test-ensemble-base"
+
+
+@pytest.fixture(scope="module")
+def base_runs(mlflow_store):
+    """Two finished runs on the same data and folds, best first."""
+    found = [run_in_process(tiny(model, "save_models=true"), BASE_EXPERIMENT) for model in ("logreg", "lightgbm")]
+    return sorted(found, key=lambda metrics: -metrics["cv_f1"])
+
+
+def ensemble(experiment: str, *overrides: str) -> mlflow.entities.Run:
+    cfg, choices = compose_config(["select.dataset=synthetic", f"tracking.experiment={experiment}", *overrides],
+                                  config_name="ensemble")
+    return mlflow.get_run(build_ensemble(cfg, choices)["run_id"])
+
+
+def artifact_frame(run_id: str, path: str) -> pd.DataFrame:
+    return pd.read_parquet(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path))
+
+
+def per_fold_f1(oof: pd.DataFrame, threshold: float) -> list[float]:
+    return [f1_score(part["y_true"], part["proba"] >= threshold) for _, part in oof.groupby(["repeat", "fold"])]
+
+
+@pytest.mark.parametrize("stacker", ["logreg", "mean", "rank_mean", "lightgbm"])
+def test_ensemble_cv_f1_is_the_f1_of_its_logged_out_of_fold_predictions(stacker, base_runs):
+    run = ensemble(BASE_EXPERIMENT, f"stacker={stacker}")
+    metrics, tags = run.data.metrics, run.data.tags
+    oof = artifact_frame(run.info.run_id, "predictions/oof.parquet")
+    assert metrics["cv_f1"] == pytest.approx(np.mean(per_fold_f1(oof, metrics["threshold"])))
+    assert metrics["cv_f1_std"] == pytest.approx(np.std(per_fold_f1(oof, metrics["threshold"])))
+    # same rows, repeats and folds as the base runs, so the two CV F1s compare
+    base_oof = artifact_frame(base_runs[0]["run_id"], "predictions/oof.parquet")
+    key = ["row", "repeat", "fold", "y_true"]
+    assert oof[key].sort_values(key).reset_index(drop=True).equals(base_oof[key].sort_values(key).reset_index(drop=True))
+    base_ids = [metrics_["run_id"] for metrics_ in base_runs]
+    assert tags["base_run_ids"].split(",") == base_ids == run.data.params["base_run_ids"].split(",")
+    assert tags["run_type"] == "ensemble" and tags["stacker"] == stacker and run.info.status == "FINISHED"
+    assert metrics["best_base_cv_f1"] == pytest.approx(base_runs[0]["cv_f1"])
+    assert metrics["cv_f1_gain"] == pytest.approx(metrics["cv_f1"] - base_runs[0]["cv_f1"])
+    assert {f"stacker_weight.{run_id}" for run_id in base_ids} <= set(metrics)
+    test = artifact_frame(run.info.run_id, "predictions/test.parquet")
+    assert len(test) == 200 and test[schema.ID].is_unique
+    assert metrics["test_positive_rate"] == pytest.approx((test["proba"] >= metrics["threshold"]).mean())
+
+
+def test_stacker_is_cross_validated_on_the_base_runs_folds(base_runs):
+    """Each fold's ensemble predictions come from a stacker fit on the other folds' rows only."""
+    run = ensemble(BASE_EXPERIMENT, "stacker=logreg")
+    oof = artifact_frame(run.info.run_id, "predictions/oof.parquet")
+    matrix = artifact_frame(run.info.run_id, "predictions/base_oof.parquet").set_index("row")
+    columns = run.data.tags["base_run_ids"].split(",")
+    stacker = joblib.load(mlflow.artifacts.download_artifacts(run_id=run.info.run_id,
+                                                              artifact_path="models/stacker.joblib"))
+    for _, part in oof.groupby(["repeat", "fold"]):
+        train = matrix.drop(index=part["row"])
+        refit = stacker.__class__(**stacker.get_params()).fit(train[columns], train["y_true"])
+        assert np.allclose(refit.predict_proba(matrix.loc[part["row"], columns])[:, 1], part["proba"])
+    # the logged coefficients are the final stacker's, fit on every out-of-fold row
+    weights = stacker.weights()
+    assert [run.data.metrics[f"stacker_weight.{c}"] for c in columns] == pytest.approx(weights[columns].tolist())
+
+
+def test_mean_stacker_is_the_mean_of_the_base_probabilities(base_runs):
+    run = ensemble(BASE_EXPERIMENT, "stacker=mean")
+    oof = artifact_frame(run.info.run_id, "predictions/oof.parquet").set_index(["row", "repeat", "fold"])
+    base = [artifact_frame(m["run_id"], "predictions/oof.parquet").set_index(["row", "repeat", "fold"])["proba"]
+            for m in base_runs]
+    assert np.allclose(oof["proba"], (sum(base) / len(base)).loc[oof.index])
+
+
+def test_alignment_keeps_rows_every_run_predicted():
+    """A grouped CV can leave rows without an out-of-fold prediction; repeats are averaged per row."""
+    rows = np.arange(10)
+    full = pd.DataFrame({"row": np.tile(rows, 2), "repeat": np.repeat([0, 1], 10), "fold": np.tile(rows % 2, 2),
+                         "y_true": np.tile(rows % 3 == 0, 2).astype(int), "proba": np.linspace(0, 1, 20)})
+    partial = full[~full["row"].isin([2, 7])].assign(proba=0.5)
+    X, y, folds = align_oof({"a": full, "b": partial})
+    assert list(X.index) == [0, 1, 3, 4, 5, 6, 8, 9] and set(folds["row"]) == set(X.index)
+    assert X.loc[3, "a"] == pytest.approx(full.loc[full["row"] == 3, "proba"].mean())
+    assert y.loc[3] == 1 and y.loc[4] == 0
+    stacked = stack_out_of_fold(MeanStacker(), X, y, folds)
+    assert len(stacked) == len(folds) and np.allclose(stacked["proba"], (X["a"] + X["b"]).loc[stacked["row"]] / 2)
+    with pytest.raises(DataError, match="disagree on the labels"):
+        align_oof({"a": full, "b": partial.assign(y_true=1 - partial["y_true"])})
+
+
+@pytest.mark.slow
+def test_runs_with_different_folds_are_refused(experiment):
+    same = run_in_process(tiny("logreg", "save_models=true"), experiment)
+    other = run_in_process(tiny("logreg", "save_models=true", "cv.seed=7", "model.C=0.5"), experiment)
+    result = run_script(["select.dataset=synthetic", f"tracking.experiment={experiment}"], script="src/ensemble.py")
+    assert result.returncode == 1
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: cannot stack runs validated on different data or folds")
+    assert same["run_id"] in line and other["run_id"] in line and "select.folds_digest=" in line
+    assert "Traceback" not in result.stderr
+    assert not [r for r in runs_of(experiment) if r.data.tags.get("run_type") == "ensemble"]
+    # the filter the message suggests makes it work
+    digest = line.split("select.folds_digest=")[1].split()[0]
+    run = ensemble(experiment, f"select.folds_digest={digest}")
+    assert run.data.tags["folds_digest"] == digest and len(run.data.tags["base_run_ids"].split(",")) == 1
+
+
+def test_selection_caps_runs_per_model_family_and_skips_ensembles(base_runs):
+    ensemble(BASE_EXPERIMENT, "stacker=mean")  # an ensemble in the store is never a base run
+    run = ensemble(BASE_EXPERIMENT, "select.max_per_model=1", "select.models=[lightgbm]")
+    lightgbm = [m["run_id"] for m in base_runs if mlflow.get_run(m["run_id"]).data.tags["model"] == "lightgbm"]
+    assert run.data.tags["base_run_ids"].split(",") == lightgbm
+    with pytest.raises(DataError, match="no finished runs to stack"):
+        ensemble(BASE_EXPERIMENT, "select.models=[catboost]")
+
+
+def test_leaderboard_ranks_runs_and_writes_markdown_and_figure(base_runs, tmp_path, capsys):
+    ensemble(BASE_EXPERIMENT, "stacker=mean")
+    cfg, _ = compose_config([f"tracking.experiment={BASE_EXPERIMENT}", "select.dataset=synthetic", "top=3",
+                             f"markdown={tmp_path}/board.md", f"figure={tmp_path}/plots/board.png"],
+                            config_name="leaderboard")
+    top = write_leaderboard(cfg)
+    assert len(top) == 3 and top["cv_f1"].is_monotonic_decreasing
+    every = [r for r in runs_of(BASE_EXPERIMENT) if r.info.status == "FINISHED"]
+    assert top["cv_f1"].iloc[0] == pytest.approx(max(r.data.metrics["cv_f1"] for r in every))
+    printed = capsys.readouterr().out
+    markdown = (tmp_path / "board.md").read_text()
+    for run_id in top["run_id"]:
+        assert run_id in printed and f"| {run_id} |" in markdown
+    assert f"{top['cv_f1'].iloc[0]:.4f} ± {top['cv_f1_std'].iloc[0]:.4f}" in markdown
+    assert "](plots/board.png)" in markdown
+    assert (tmp_path / "plots" / "board.png").read_bytes().startswith(b"\x89PNG")

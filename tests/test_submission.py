@@ -1,0 +1,185 @@
+"""`make submit`: competition-layout in, same rows out with is_converted filled; bad input writes nothing."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+
+from conftest import ROOT, compose_config, run_in_process, run_script, runs_of, tiny
+from leadconv import schema
+from leadconv.ensemble import build_ensemble
+from leadconv.errors import DataError
+from leadconv.submission import make_submission
+from leadconv.synthetic import write_synthetic
+
+EXPERIMENT = "test-submission"
+REAL_DATA_DIR = Path(os.environ.get("LG_AIMERS_DATA_DIR", "/nonexistent"))
+
+
+def submit_config(experiment: str, input_path, output, *overrides: str):
+    return compose_config(["select.dataset=synthetic", f"tracking.experiment={experiment}", f"input={input_path}",
+                           f"output={output}", "suite.enabled=false", *overrides], config_name="submit")
+
+
+def ensemble_of(experiment: str, *overrides: str) -> str:
+    cfg, choices = compose_config(["select.dataset=synthetic", f"tracking.experiment={experiment}", *overrides],
+                                  config_name="ensemble")
+    return build_ensemble(cfg, choices)["run_id"]
+
+
+def read_text(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def competition_file(tmp_path_factory):
+    """The synthetic competition files the tiny runs were trained on (tiny(): 1200 rows, 200 test rows, seed 42)."""
+    directory = tmp_path_factory.mktemp("competition")
+    write_synthetic(directory, n_rows=1200, n_test=200, seed=42)
+    return directory / "submission.csv"
+
+
+@pytest.fixture(scope="module")
+def ensemble_run(mlflow_store):
+    for model in ("logreg", "lightgbm"):
+        run_in_process(tiny(model, "save_models=true"), EXPERIMENT)
+    return mlflow.get_run(ensemble_of(EXPERIMENT))
+
+
+def logged_test_predictions(run_id: str) -> pd.Series:
+    path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="predictions/test.parquet")
+    return pd.read_parquet(path).set_index(schema.ID)[schema.LABEL]
+
+
+@pytest.mark.slow
+def test_make_submit_keeps_row_order_and_ids(ensemble_run, competition_file, tmp_path, mlflow_store):
+    shuffled = tmp_path / "leads.csv"
+    read_text(competition_file).sample(frac=1.0, random_state=3).to_csv(shuffled, index=False)
+    output = tmp_path / "out" / "scored.csv"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT}
+    result = subprocess.run(["make", "submit", f"INPUT={shuffled}", f"OUTPUT={output}",
+                             "SUBMIT_ARGS=select.dataset=synthetic"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    given, written = read_text(shuffled), read_text(output)
+    assert list(written[schema.ID]) == list(given[schema.ID])
+    assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
+    assert set(written[schema.LABEL]) <= {"True", "False"}
+    sidecar = json.loads(output.with_suffix(".json").read_text())
+    assert sidecar["ensemble_run_id"] == ensemble_run.info.run_id  # the latest ensemble
+    assert sidecar["base_run_ids"] == ensemble_run.data.tags["base_run_ids"].split(",")
+    # reused fold models + the logged stacker reproduce the ensemble's own test predictions, whatever the order
+    logged = logged_test_predictions(ensemble_run.info.run_id)
+    by_id = written.set_index(written[schema.ID].astype(int))[schema.LABEL].sort_index()
+    assert by_id.equals(logged.map(str).sort_index())
+    assert sidecar["positive_rate"] == pytest.approx((written[schema.LABEL] == "True").mean())
+
+
+def test_submission_for_the_competition_file_has_exactly_its_rows(ensemble_run, competition_file, tmp_path):
+    output = tmp_path / "submission.csv"
+    cfg, choices = submit_config(EXPERIMENT, competition_file, output)
+    info = make_submission(cfg, choices)
+    given, written = read_text(competition_file), read_text(output)
+    assert len(written) == len(given) == info["rows"] == 200
+    assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
+    assert list(written.columns) == schema.TEST_COLUMNS
+    assert given[schema.LABEL].eq("").all() and written[schema.LABEL].isin(["True", "False"]).all()
+    # deterministic: the same ensemble and file give the same bytes
+    again = tmp_path / "again.csv"
+    make_submission(submit_config(EXPERIMENT, competition_file, again)[0], choices)
+    assert again.read_bytes() == output.read_bytes()
+
+
+def without_column(path, out):
+    read_text(path).drop(columns=["bant_submit"]).to_csv(out, index=False)
+
+
+BAD_INPUT = [
+    ("missing columns", without_column, "missing: ['bant_submit']"),
+    ("empty file", lambda path, out: out.write_text(""), "is empty"),
+    ("no rows", lambda path, out: out.write_text(",".join(schema.TEST_COLUMNS) + "\n"), "no rows"),
+    ("duplicated ids", lambda path, out: pd.concat([read_text(path)] * 2).to_csv(out, index=False), "duplicated ids"),
+    ("no file", lambda path, out: None, "input file not found"),
+]
+
+
+@pytest.mark.parametrize("name, corrupt, message", BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
+def test_bad_input_file_writes_nothing(name, corrupt, message, ensemble_run, competition_file, tmp_path):
+    bad, output = tmp_path / "bad.csv", tmp_path / "out" / "submission.csv"
+    corrupt(competition_file, bad)
+    with pytest.raises(DataError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        make_submission(*submit_config(EXPERIMENT, bad, output))
+    assert not output.exists() and not output.with_suffix(".json").exists()
+
+
+@pytest.mark.slow
+def test_bad_input_exits_with_one_line_and_no_file(competition_file, tmp_path):
+    bad, output = tmp_path / "bad.csv", tmp_path / "submission.csv"
+    without_column(competition_file, bad)
+    result = run_script([f"input={bad}", f"output={output}", "select.dataset=synthetic"], script="src/submit.py")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {bad} has the wrong columns (missing: ['bant_submit']")
+    assert not output.exists() and not output.with_suffix(".json").exists()
+
+
+def test_store_without_compatible_runs_writes_nothing(competition_file, tmp_path, experiment):
+    output = tmp_path / "submission.csv"
+    with pytest.raises(DataError, match=f"no finished runs to stack in experiment '{experiment}'"):
+        make_submission(*submit_config(experiment, competition_file, output))
+    assert not output.exists()
+
+
+def delete_artifact(run_id: str, path: str) -> None:
+    root = mlflow.get_run(run_id).info.artifact_uri.removeprefix("file://")
+    (Path(root) / path).unlink()
+
+
+def test_deleted_base_run_artifacts_are_reported(competition_file, tmp_path, experiment):
+    base = run_in_process(tiny("logreg", "save_models=true"), experiment)["run_id"]
+    ensemble_of(experiment)
+    delete_artifact(base, "models/fold_pipelines.joblib")
+    output = tmp_path / "submission.csv"
+    with pytest.raises(DataError, match=f"run {base} has no artifact models/fold_pipelines.joblib"):
+        make_submission(*submit_config(experiment, competition_file, output))
+    assert not output.exists() and not output.with_suffix(".json").exists()
+    delete_artifact(base, "predictions/oof.parquet")
+    with pytest.raises(DataError, match=f"run {base} has no artifact predictions/oof.parquet"):
+        ensemble_of(experiment)
+
+
+@pytest.mark.slow
+def test_empty_store_runs_the_suite_then_builds_the_ensemble(tmp_path, experiment):
+    """No runs -> the suite (here a tiny two-job sweep instead of experiments' default_suite) -> ensemble -> file."""
+    write_synthetic(tmp_path, n_rows=600, n_test=80, seed=42)
+    output = tmp_path / "out.csv"
+    args = ["-m", "dataset=synthetic", "dataset.n_rows=600", "dataset.n_test=80", "cv.n_splits=3", "model=logreg",
+            "model.max_iter=300", "model.C=0.5,2.0", f"hydra.sweep.dir={tmp_path}/sweep"]
+    suite = "suite.args=[" + ",".join(f"'{arg}'" for arg in args) + "]"
+    result = run_script([f"input={tmp_path}/submission.csv", f"output={output}", "select.dataset=synthetic",
+                         f"tracking.experiment={experiment}", suite], script="src/submit.py", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "running the default suite first" in result.stdout
+    runs = {r.info.run_id: r for r in runs_of(experiment)}
+    singles = [i for i, r in runs.items() if "folds_digest" in r.data.tags and r.data.tags.get("run_type") != "ensemble"]
+    assert len(singles) == 2
+    sidecar = json.loads(output.with_suffix(".json").read_text())
+    assert sorted(sidecar["base_run_ids"]) == sorted(singles)
+    assert runs[sidecar["ensemble_run_id"]].data.tags["run_type"] == "ensemble"
+    assert len(read_text(output)) == 80
+
+
+@pytest.mark.real_data
+@pytest.mark.skipif(not (REAL_DATA_DIR / "submission.csv").is_file(), reason="competition files not available")
+def test_real_submission_has_exactly_the_competition_rows(tmp_path, experiment):
+    run_in_process(["model=lightgbm", "model.n_estimators=30", "model.n_jobs=1", "cv.n_splits=3"], experiment)
+    output = tmp_path / "submission.csv"
+    cfg, choices = compose_config([f"tracking.experiment={experiment}", f"output={output}", "suite.enabled=false"],
+                                  config_name="submit")
+    make_submission(cfg, choices)
+    given, written = read_text(REAL_DATA_DIR / "submission.csv"), read_text(output)
+    assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
+    assert written[schema.LABEL].isin(["True", "False"]).all() and (written[schema.LABEL] == "True").any()
