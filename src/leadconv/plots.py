@@ -73,7 +73,7 @@ def cv_f1_by_model_and_sampler(runs: pd.DataFrame):
         right.errorbar(part["cv_f1"], y, xerr=part["cv_f1_std"], fmt="o", alpha=0.7, capsize=2, label=sampler)
     right.set_yticks(range(len(order)), order)
     right.set_xlabel("CV F1 (± std over folds)")
-    right.legend(title="sampler", fontsize=7, loc="lower left")
+    right.legend(title="sampler", fontsize=7, loc="best")
     right.set_title("Every run")
     fig.tight_layout()
     return fig

@@ -114,11 +114,18 @@ def write_atomically(contents: dict[Path, str | bytes]) -> None:
             temporaries[path] = temporary
             with os.fdopen(handle, "wb") as file:
                 file.write(data.encode() if isinstance(data, str) else data)
+            os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private; the result is an ordinary file
         for path, temporary in temporaries.items():
             os.replace(temporary, path)
     finally:
         for temporary in temporaries.values():
             Path(temporary).unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def sidecar(run: Run, input_path: Path, out: pd.DataFrame, threshold: float) -> dict:
