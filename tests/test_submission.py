@@ -13,7 +13,7 @@ from conftest import ROOT, compose_config, run_in_process, run_script, runs_of, 
 from leadconv import schema
 from leadconv.ensemble import build_ensemble
 from leadconv.errors import DataError
-from leadconv.submission import make_submission
+from leadconv.submission import latest_ensemble, make_submission
 from leadconv.synthetic import write_synthetic
 
 EXPERIMENT = "test-submission"
@@ -70,10 +70,11 @@ def test_make_submit_keeps_row_order_and_ids(ensemble_run, competition_file, tmp
     assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
     assert set(written[schema.LABEL]) <= {"True", "False"}
     sidecar = json.loads(output.with_suffix(".json").read_text())
-    assert sidecar["ensemble_run_id"] == ensemble_run.info.run_id  # the latest ensemble
-    assert sidecar["base_run_ids"] == ensemble_run.data.tags["base_run_ids"].split(",")
+    latest = latest_ensemble(EXPERIMENT, "synthetic")
+    assert sidecar["ensemble_run_id"] == latest.info.run_id
+    assert sidecar["base_run_ids"] == latest.data.tags["base_run_ids"].split(",")
     # reused fold models + the logged stacker reproduce the ensemble's own test predictions, whatever the order
-    logged = logged_test_predictions(ensemble_run.info.run_id)
+    logged = logged_test_predictions(latest.info.run_id)
     by_id = written.set_index(written[schema.ID].astype(int))[schema.LABEL].sort_index()
     assert by_id.equals(logged.map(str).sort_index())
     assert sidecar["positive_rate"] == pytest.approx((written[schema.LABEL] == "True").mean())
@@ -92,6 +93,17 @@ def test_submission_for_the_competition_file_has_exactly_its_rows(ensemble_run, 
     again = tmp_path / "again.csv"
     make_submission(submit_config(EXPERIMENT, competition_file, again)[0], choices)
     assert again.read_bytes() == output.read_bytes()
+
+
+def test_rebuild_builds_a_new_ensemble_that_becomes_the_latest(ensemble_run, competition_file, tmp_path):
+    cfg, choices = submit_config(EXPERIMENT, competition_file, tmp_path / "a.csv", "rebuild=true", "stacker=mean")
+    rebuilt = make_submission(cfg, choices)["ensemble_run_id"]
+    assert rebuilt != ensemble_run.info.run_id and mlflow.get_run(rebuilt).data.tags["stacker"] == "mean"
+    cfg, choices = submit_config(EXPERIMENT, competition_file, tmp_path / "b.csv")
+    assert make_submission(cfg, choices)["ensemble_run_id"] == rebuilt
+    cfg, choices = submit_config(EXPERIMENT, competition_file, tmp_path / "c.csv",
+                                 f"ensemble_run_id={ensemble_run.info.run_id}")
+    assert make_submission(cfg, choices)["ensemble_run_id"] == ensemble_run.info.run_id
 
 
 def without_column(path, out):

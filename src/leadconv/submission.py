@@ -65,7 +65,8 @@ def run_suite(cfg: DictConfig) -> None:
 
 
 def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
-    """The pinned ensemble run, else the latest one, else a new one (after the suite if the store is empty)."""
+    """The pinned ensemble run, else the latest one (unless `rebuild`), else a new one (after the suite if
+    the store has no runs to stack)."""
     tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
     if cfg.ensemble_run_id:
         run = mlflow.get_run(cfg.ensemble_run_id)
@@ -73,7 +74,7 @@ def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
             raise ConfigError(f"run {cfg.ensemble_run_id} is not an ensemble run; pass the id of one "
                               "(tag run_type=ensemble) or leave ensemble_run_id unset")
         return run
-    run = latest_ensemble(cfg.tracking.experiment, cfg.select.dataset)
+    run = None if cfg.rebuild else latest_ensemble(cfg.tracking.experiment, cfg.select.dataset)
     if run is not None:
         return run
     if cfg.suite.enabled and not candidate_runs(cfg.tracking.experiment, cfg.select):
