@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 RUN_ARGS ?=
+MODEL ?= lightgbm
+TRIALS ?= 50
 
 .DEFAULT_GOAL := help
-.PHONY: help install test run demo ui bench
+.PHONY: help install test run demo ui bench tune
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,3 +51,6 @@ submit: ## submissions/submission.csv (+ .json) from the latest ensemble, built 
 
 leaderboard: ## the top runs in the terminal and in experiments/leaderboard.md (+ CV F1 figure)
 	$(PY) src/leaderboard.py $(LEADERBOARD_ARGS)
+
+tune: ## Optuna search of MODEL (default lightgbm) for TRIALS trials (default 50), resumable; extra overrides via RUN_ARGS
+	$(PY) src/run.py -m hydra/sweeper=optuna model=$(MODEL) hydra.sweeper.n_trials=$(TRIALS) $(RUN_ARGS)

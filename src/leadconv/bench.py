@@ -23,7 +23,7 @@ import pandas as pd
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from leadconv import PROJECT_ROOT
+from leadconv import PROJECT_ROOT, bench_tune
 from leadconv.errors import DataError
 
 MODELS = ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"]
@@ -174,13 +174,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", nargs="*", default=MODELS, help="models to time (default: all)")
     parser.add_argument("--repeats", type=int, default=3, help="framework/bare pairs for the overhead (median)")
     parser.add_argument("--out", default=str(PROJECT_ROOT / "experiments" / "benchmark.md"))
+    parser.add_argument("--tune-trials", type=int, default=6, help="Optuna throughput: trials per setup (0 skips it)")
+    parser.add_argument("--tune-only", action="store_true", help="only the Optuna throughput, replacing its section of --out")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. cv.n_splits=5")
     args = parser.parse_args(argv)
     try:
-        per_model, overhead = benchmark(args.models, args.overrides, args.repeats)
+        if args.tune_only:
+            text = Path(args.out).read_text() if Path(args.out).exists() else ""
+        else:
+            per_model, overhead = benchmark(args.models, args.overrides, args.repeats)
+            text = report(per_model, overhead, args.overrides)
+        if args.tune_trials:  # trials per minute of a LightGBM search, one and two workers (leadconv.bench_tune)
+            text = bench_tune.replace_section(text, bench_tune.run(args.tune_trials, args.overrides))
     except DataError as error:
         sys.exit(f"error: {error}")
-    text = report(per_model, overhead, args.overrides)
     Path(args.out).write_text(text)
     print(text)
 

@@ -15,7 +15,7 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from leadconv import plots, schema, tracking
+from leadconv import plots, schema, sweeps, tracking
 from leadconv.data import Dataset
 from leadconv.errors import ConfigError
 from leadconv.metrics import score_run
@@ -61,7 +61,7 @@ def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]
     tags = {
         **{name: choices.get(name, "") for name in ("model", "sampler", "features", "cv", "threshold")},
         "dataset": dataset.name, "dataset_digest": dataset.digest, "folds_digest": folds_digest(folds),
-        "git_commit": tracking.git_commit(),
+        "git_commit": tracking.git_commit(), **sweeps.job_tags(),
     }
     run_name = cfg.get("run_name") or f"{tags['model']}-{tags['sampler']}-{tags['features']}"
     started = time.perf_counter()
@@ -71,7 +71,7 @@ def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]
                            "threshold_rule": parts.threshold.name})
         log_dataset(dataset)
         result = cross_validate(parts.pipeline, dataset.train, dataset.y, dataset.test, folds,
-                                keep_models=cfg.save_models)
+                                keep_models=cfg.save_models, on_fold=sweeps.fold_reporter(parts.threshold))
         threshold = parts.threshold.choose(result.oof_labels(), result.oof_proba(), result.test_proba)
         metrics = score_run(result.oof, threshold, result.test_proba) | {"fit_seconds": result.fit_seconds}
         mlflow.log_metrics(metrics)

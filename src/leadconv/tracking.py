@@ -47,8 +47,10 @@ def tracked_run(run_name: str | None = None, tags: dict | None = None, nested: b
     except KeyboardInterrupt:
         mlflow.end_run("KILLED")
         raise
-    except BaseException:
-        mlflow.end_run("FAILED")
+    except BaseException as error:
+        from optuna import TrialPruned  # here, not at the top: most runs never import Optuna
+
+        mlflow.end_run("KILLED" if isinstance(error, TrialPruned) else "FAILED")  # pruned: stopped on purpose
         raise
     mlflow.end_run("FINISHED")
 

@@ -57,7 +57,9 @@ def feature_importance(pipeline: Pipeline, X_valid: pd.DataFrame, y_valid: np.nd
 
 
 def cross_validate(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, X_test: pd.DataFrame, folds: list[Fold],
-                   keep_models: bool = False) -> CVResult:
+                   keep_models: bool = False, on_fold=None) -> CVResult:
+    """`on_fold(folds_done, oof_so_far, test_proba_so_far)`, if given, runs after every fold (an Optuna
+    trial reports its score so far there, and may stop the run by raising optuna.TrialPruned)."""
     y = np.asarray(y)
     oof_parts, test_sum, importances, models = [], np.zeros(len(X_test)), {}, []
     start = time.perf_counter()
@@ -74,6 +76,8 @@ def cross_validate(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, X_test: p
         log.info("fold %d/%d: AUC %.4f, F1@0.5 %.4f, %d train / %d valid rows (%.1fs)", i, len(folds),
                  roc_auc_score(y[fold.valid], proba), f1_score(y[fold.valid], proba >= 0.5),
                  len(fold.train), len(fold.valid), time.perf_counter() - fold_start)
+        if on_fold is not None:
+            on_fold(i, pd.concat(oof_parts, ignore_index=True), test_sum / i)
     return CVResult(
         oof=pd.concat(oof_parts, ignore_index=True),
         test_proba=test_sum / len(folds),

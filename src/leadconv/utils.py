@@ -45,6 +45,10 @@ def task_wrapper(task):
         try:
             return task(cfg)
         except Exception as error:  # noqa: BLE001 - the single place failures are reported
+            from optuna import TrialPruned
+
+            if isinstance(error, TrialPruned):
+                raise  # not a failure: the Optuna sweeper records the trial as PRUNED
             message = user_message(error)
             if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
                 log.error("job failed, sweep continues: %s", message or repr(error), exc_info=message is None)

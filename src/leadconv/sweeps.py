@@ -1,0 +1,157 @@
+"""Multiruns in MLflow: one parent run per sweep, every job a nested run under it.
+
+The sweep's own process opens the parent run (the Hydra callback below for grids, the Optuna
+sweeper for studies) and exports its id in LEADCONV_PARENT_RUN_ID. Environment variables reach the
+jobs wherever the launcher runs them: in this process (basic launcher) or in joblib's worker
+processes, which inherit the environment.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import math
+import os
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from hydra.types import RunMode
+from mlflow.tracking import MlflowClient
+from omegaconf import DictConfig
+
+from leadconv import tracking
+
+log = logging.getLogger(__name__)
+
+PARENT_RUN_ENV = "LEADCONV_PARENT_RUN_ID"
+SWEEP_NAME_ENV = "LEADCONV_SWEEP"
+STUDY_ENV = "LEADCONV_OPTUNA_STUDY"
+STORAGE_ENV = "LEADCONV_OPTUNA_STORAGE"
+TRIAL_ENV = "LEADCONV_OPTUNA_TRIAL"  # the trial number (an MLflow tag)
+TRIAL_ID_ENV = "LEADCONV_OPTUNA_TRIAL_ID"  # the storage's trial id (to report fold scores)
+TRIAL_TAGS_ENV = {STUDY_ENV: "optuna_study", TRIAL_ENV: "optuna_trial"}
+OPTUNA_SWEEPER = "hydra_plugins.leadconv_sweeper.optuna_sweeper.OptunaSweeper"
+
+
+def job_tags() -> dict[str, str]:
+    """Tags that place a job's run under its sweep's parent run (empty outside a sweep)."""
+    tags = {}
+    if parent := os.environ.get(PARENT_RUN_ENV):
+        tags["mlflow.parentRunId"] = parent
+    if sweep := os.environ.get(SWEEP_NAME_ENV):
+        tags["sweep"] = sweep
+    tags |= {tag: os.environ[env] for env, tag in TRIAL_TAGS_ENV.items() if os.environ.get(env)}
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        tags["sweep_job"] = str(HydraConfig.get().job.num)
+    return tags
+
+
+def connect(config: DictConfig) -> tuple[MlflowClient, str]:
+    """The MLflow client and experiment id a sweep's jobs log to."""
+    experiment_id = tracking.setup(config.tracking.uri, config.tracking.experiment, config.tracking.artifact_location)
+    return MlflowClient(), experiment_id
+
+
+def child_runs(client: MlflowClient, experiment_id: str, parent_id: str, extra_filter: str = "") -> list:
+    query = f"tags.`mlflow.parentRunId` = '{parent_id}'" + (f" and {extra_filter}" if extra_filter else "")
+    return client.search_runs([experiment_id], filter_string=query, max_results=10000)
+
+
+def summarise_children(client: MlflowClient, experiment_id: str, parent_id: str) -> dict[str, float]:
+    """Counts by status and the best CV F1 among the sweep's finished runs, logged on the parent."""
+    runs = child_runs(client, experiment_id, parent_id)
+    finished = [r for r in runs if r.info.status == "FINISHED" and "cv_f1" in r.data.metrics]
+    summary = {"n_runs": len(runs), "n_finished": len(finished),
+               "n_failed": sum(r.info.status == "FAILED" for r in runs)}
+    if finished:
+        best = max(finished, key=lambda r: r.data.metrics["cv_f1"])
+        summary["best_cv_f1"] = best.data.metrics["cv_f1"]
+        client.set_tag(parent_id, "best_run_id", best.info.run_id)
+        client.set_tag(parent_id, "best_run_name", best.info.run_name)
+    for key, value in summary.items():
+        client.log_metric(parent_id, key, value)
+    return summary
+
+
+def sweep_overrides(config: DictConfig) -> list[str]:
+    """The command-line overrides plus the sweep a preset defines in `hydra.sweeper.params`."""
+    params = config.hydra.sweeper.get("params") or {}
+    return list(config.hydra.overrides.task) + [f"{key}={value}" for key, value in params.items()]
+
+
+class SweepParentRun(Callback):
+    """Hydra callback (conf/config.yaml `hydra.callbacks`): a multirun's jobs nest under one parent run.
+
+    A job that fails before it could start its own run (a config error, say) still gets a FAILED
+    run under the parent, so every combination of the sweep shows up in `mlflow ui`.
+    """
+
+    def __init__(self) -> None:
+        self.parent_id: str | None = None
+        self.client: MlflowClient | None = None
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        if config.hydra.sweeper.get("_target_") == OPTUNA_SWEEPER:
+            return  # the Optuna sweeper opens one parent per study itself (it outlives a single multirun)
+        self.client, experiment_id = connect(config)
+        swept = [o for o in sweep_overrides(config) if "," in o or "(" in o or o.startswith("+experiment=")]
+        name = " ".join(["sweep", *swept])
+        run = self.client.create_run(experiment_id, run_name=name[:250], tags={
+            "sweep": name[:5000], "sweep_overrides": " ".join(sweep_overrides(config))[:5000],
+            "sweep_dir": str(Path(config.hydra.sweep.dir).resolve()), "git_commit": tracking.git_commit()})
+        self.parent_id = run.info.run_id
+        os.environ[PARENT_RUN_ENV] = self.parent_id
+        os.environ[SWEEP_NAME_ENV] = name[:5000]
+        atexit.register(self._close, "KILLED")  # Ctrl-C skips on_multirun_end: never leave the parent RUNNING
+        log.info("sweep parent MLflow run %s (%s)", self.parent_id, name)
+
+    def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
+        parent_id = os.environ.get(PARENT_RUN_ENV)
+        if not parent_id or not job_failed(job_return):
+            return
+        client, experiment_id = connect(config)
+        job = str(config.hydra.job.num)
+        if child_runs(client, experiment_id, parent_id, f"tags.sweep_job = '{job}'"):
+            return  # the job's own run is already marked FAILED (or KILLED when pruned)
+        choices = {k: str(v) for k, v in config.hydra.runtime.choices.items() if not k.startswith("hydra")}
+        job_log = Path(config.hydra.runtime.output_dir) / f"{config.hydra.job.name}.log"
+        run = client.create_run(experiment_id, run_name=" ".join(config.hydra.overrides.task)[:250], tags={
+            **{k: v for k, v in choices.items() if k in ("model", "sampler", "features", "cv", "threshold")},
+            **job_tags(), "sweep_job": job, "error": f"the job failed before its run started; see {job_log}"})
+        client.set_terminated(run.info.run_id, "FAILED")
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        if self.parent_id is None:
+            return
+        _, experiment_id = connect(config)
+        parent_id = self.parent_id
+        summary = summarise_children(self.client, experiment_id, parent_id)
+        self._close("FINISHED")
+        best = f", best CV F1 {summary['best_cv_f1']:.4f}" if "best_cv_f1" in summary else ""
+        print(f"sweep: {summary['n_finished']}/{summary['n_runs']} runs finished{best} | "
+              f"MLflow parent run {parent_id}", flush=True)
+
+    def _close(self, status: str) -> None:
+        if self.parent_id is not None:
+            self.client.set_terminated(self.parent_id, status)
+            self.parent_id = None
+            os.environ.pop(PARENT_RUN_ENV, None)
+            os.environ.pop(SWEEP_NAME_ENV, None)
+
+
+def job_failed(job_return) -> bool:
+    """task_wrapper turns a failed job into NaN so that the sweep goes on; a raised error also counts."""
+    if job_return.status.name == "FAILED":
+        return True
+    value = job_return.return_value
+    return isinstance(value, float) and math.isnan(value)
+
+
+def fold_reporter(threshold_rule):
+    """cross_validate's per-fold hook when this job is an Optuna trial, else None (Optuna stays unimported)."""
+    if not os.environ.get(TRIAL_ID_ENV):
+        return None
+    from leadconv import tuning
+
+    return tuning.fold_reporter(threshold_rule)
