@@ -298,10 +298,8 @@ class EngineeredFeatures(CleanFeatures):
             counts = cleaned[column].map(self.counts_[column]).astype(float).fillna(0.0)
             # a fit row is one of the known rows: count the others, as for a new row
             out[f"n_{column}"] = np.log1p(counts if count_self else (counts - 1).clip(lower=0))
-        corporate = X["response_corporate"].astype(object).where(X["response_corporate"].notna(), None)
-        continent = corporate.map(lambda code: SUBSIDIARY_CONTINENT.get(str(code).strip().upper(), OTHER)
-                                  if code is not None else None)
-        out["continent"] = continent.astype(object)
+        code = X["response_corporate"].astype("str").str.strip().str.upper()
+        out["continent"] = code.map(SUBSIDIARY_CONTINENT).fillna(OTHER).where(code.notna()).astype(object)
         home = cleaned["response_corporate"].map(self.home_country_)
         out["country_is_subsidiary_home"] = (cleaned["customer_country"] == home).astype(float)
         country_1 = parse_country(X["customer_country.1"])
