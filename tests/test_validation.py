@@ -98,6 +98,19 @@ def test_group_run_logs_consistent_metrics_without_the_large_customers(group_run
     assert np.array_equal(oof["y_true"], y[oof["row"]])  # `row` is the training row's position
 
 
+def test_holdout_check_scores_unseen_customers_with_each_scheme(dataset):
+    from leadconv.holdout import compare, customer_holdout
+
+    kept, held_out = customer_holdout(dataset.groups, 0.2, 0.02, seed=0)
+    customers = dataset.groups.to_numpy()
+    assert not set(customers[kept]) & set(customers[held_out]) and len(kept) + len(held_out) == len(customers)
+    assert dataset.groups.value_counts().index[0] in set(customers[kept])  # the largest customer is never held out
+    table = compare(["dataset=synthetic", "dataset.n_rows=800", "dataset.n_test=50", "model=logreg", "cv.n_splits=3"])
+    assert list(table["cv"]) == ["stratified", "group"]
+    assert table["held_out_f1"].between(0, 1).all() and (table["held_out_rows"] > 0).all()
+    assert np.allclose(table["error"], table["cv_f1"] - table["held_out_f1"])
+
+
 def _table_rows(markdown: str) -> dict:
     rows = {}
     for line in markdown.splitlines():
