@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import optuna
@@ -37,6 +38,7 @@ def worker_command(study: str, storage: str, n_trials: int, threads: int, sweep_
 def run_setup(label: str, workers: int, threads: int, n_trials: int, store: Path, env: dict, overrides: list[str]) -> dict:
     storage, study = f"sqlite:///{store}/optuna.db", f"bench-{workers}w-{threads}t"
     optuna.create_study(study_name=study, storage=storage, direction="maximize")  # before the workers race to
+    load_before = os.getloadavg()[0]  # other work on the machine takes cores from the workers: report it
     start = time.perf_counter()
     processes = [subprocess.Popen(worker_command(study, storage, n_trials, threads, store / f"{study}-{i}", overrides),
                                   cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -51,7 +53,8 @@ def run_setup(label: str, workers: int, threads: int, n_trials: int, store: Path
     durations = [(t.datetime_complete - t.datetime_start).total_seconds() for t in trials]
     return {"setup": label, "workers": workers, "threads": threads, "trials": len(trials),
             "trials_per_min": len(trials) / span * 60, "mean_trial_s": sum(durations) / len(durations),
-            "wall_s": wall, "best_cv_f1": max(t.value for t in trials)}
+            "wall_s": wall, "best_cv_f1": max(t.value for t in trials), "load_before": load_before,
+            "load_after": os.getloadavg()[0]}
 
 
 def benchmark(n_trials: int, overrides: list[str], store: Path) -> pd.DataFrame:
@@ -76,12 +79,16 @@ def report(frame: pd.DataFrame, overrides: list[str]) -> str:
         "per minute count from the first trial's start to the last trial's end (worker start-up excluded; it is in "
         "the wall time). Two workers are two processes on one SQLite study, as two machines would share one database.",
         "",
-        "| setup | trials/min | speed-up | mean trial (s) | wall (s) |",
-        "| --- | --- | --- | --- | --- |",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores. The load average "
+        "columns show how busy the machine already was: on 2 cores, a load near 2 or above leaves no idle core "
+        "for a second worker, and the speed-up then says more about the machine than about the sweeper.",
+        "",
+        "| setup | trials/min | speed-up | mean trial (s) | wall (s) | load avg before / after |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in frame.itertuples():
         lines.append(f"| {row.setup} | {row.trials_per_min:.2f} | {row.trials_per_min / base:.2f}x | "
-                     f"{row.mean_trial_s:.1f} | {row.wall_s:.0f} |")
+                     f"{row.mean_trial_s:.1f} | {row.wall_s:.0f} | {row.load_before:.1f} / {row.load_after:.1f} |")
     lines += [
         "",
         "Why one thread per trial: with `n_jobs=-1` a single LightGBM fit already uses every core, so a second "

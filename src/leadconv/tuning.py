@@ -300,7 +300,9 @@ def study_parent(client: MlflowClient, experiment_id: str, study: optuna.Study, 
 
 def mark_lost_trials(client: MlflowClient, experiment_id: str, parent_id: str, study: optuna.Study) -> None:
     """Runs of trials that a killed worker left RUNNING are marked KILLED (their trials are FAIL)."""
-    optuna.storages.fail_stale_trials(study)
+    with warnings.catch_warnings():  # flagged experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
     lost = {str(t.number) for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
             if JOB_FAILED not in t.user_attrs}
     for run in sweeps.child_runs(client, experiment_id, parent_id, "attributes.status = 'RUNNING'"):
