@@ -151,3 +151,16 @@ def test_multirun_makes_one_run_per_combination(experiment, tmp_path):
     assert sorted((r.data.tags["model"], r.data.tags["sampler"]) for r in runs) == [
         ("lightgbm", "none"), ("lightgbm", "random_under"), ("logreg", "none"), ("logreg", "random_under")]
     assert all(r.info.status == "FINISHED" for r in runs)
+
+
+def test_sampled_dataset_schema_equals_full_inference():
+    from mlflow.types.utils import _infer_schema
+
+    from leadconv.data import SyntheticData
+    from leadconv.runner import schema_of
+
+    dataset = SyntheticData(n_rows=2000, seed=7).load()
+    frame = dataset.train.assign(**{schema.LABEL: dataset.y})
+    assert schema_of(frame) == _infer_schema(frame)
+    frame.loc[frame.index[-1], "bant_submit"] = np.nan  # a column's only missing value, far from the head
+    assert schema_of(frame) == _infer_schema(frame)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import joblib
 import mlflow
+from mlflow.models import infer_signature
 import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig
@@ -88,7 +89,16 @@ def log_dataset(dataset: Dataset) -> None:
         warnings.simplefilter("ignore", UserWarning)
         logged = mlflow.data.from_pandas(frame, source=source, name=dataset.name, targets=schema.LABEL,
                                          digest=dataset.digest)
+        logged.__dict__["schema"] = schema_of(frame)  # `schema` is a cached_property that scans every value
     mlflow.log_input(logged, context="training")
+
+
+def schema_of(frame: pd.DataFrame):
+    """MLflow's schema of `frame` in milliseconds: column types are fixed by data.normalise_types, so a
+    sample holding one missing value of every column that has any gives the same schema as all rows."""
+    missing = frame.isna()
+    sample = pd.concat([frame.head(100), frame.loc[missing.idxmax()[missing.any()]]])
+    return infer_signature(sample).inputs
 
 
 def log_outputs(dataset: Dataset, result: CVResult, threshold: float, save_models: bool) -> None:
