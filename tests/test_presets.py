@@ -36,7 +36,10 @@ def test_default_suite_is_a_small_diverse_honest_multirun():
     hydra = hydra_config(["+experiment=default_suite"]).hydra
     assert hydra.mode.name == "MULTIRUN"
     assert hydra.runtime.choices.cv == "group"
-    assert len(hydra.sweeper.params.model.split(",")) >= 3
+    members = hydra.sweeper.params["+suite_member"].split(",")
+    assert len(members) >= 3
+    models = {compose_config(["+experiment=default_suite", f"+suite_member={m}"])[1]["model"] for m in members}
+    assert len(models) == len(members)  # distinct model families
 
 
 @pytest.mark.slow
