@@ -407,6 +407,7 @@ def run_study(sweeper, arguments: list[str], *, n_trials: int, n_jobs: int, stud
                 log.info("trial %d: %s | %s", trial.number, shown, describe(trial.params))
             pending, job_index = [], job_index + len(batch)
             returns.append(results)
+            mark_lost_trials(client, experiment_id, parent_id, study)  # a killed worker's trial stops counting
     except BaseException:
         for trial in pending:  # interrupted mid-batch: these trials will not report
             study.tell(trial, state=TrialState.FAIL)
