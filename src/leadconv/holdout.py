@@ -44,14 +44,17 @@ def customer_holdout(groups: pd.Series, share: float, max_group_share: float, se
 
 
 def compare(overrides: list[str], share: float = 0.2) -> pd.DataFrame:
-    rows = []
+    configs = {}
     for scheme in SCHEMES:
         with initialize_config_dir(config_dir=str(PROJECT_ROOT / "conf"), version_base="1.3"):
-            cfg = compose("config", overrides=[*overrides, f"cv={scheme}"])
-        dataset = instantiate(cfg.dataset).load()
+            configs[scheme] = compose("config", overrides=[*overrides, f"cv={scheme}"])
+    cfg = configs[SCHEMES[0]]  # the schemes differ only in cv: load the data and hold out customers once
+    dataset = instantiate(cfg.dataset).load()
+    kept, held_out = customer_holdout(dataset.groups, share, LARGE_CUSTOMER_SHARE, cfg.seed)
+    train, y = dataset.train.iloc[kept].reset_index(drop=True), dataset.y[kept]
+    rows = []
+    for scheme, cfg in configs.items():
         parts = build_components(cfg)
-        kept, held_out = customer_holdout(dataset.groups, share, LARGE_CUSTOMER_SHARE, cfg.seed)
-        train, y = dataset.train.iloc[kept].reset_index(drop=True), dataset.y[kept]
         folds = parts.cv.split(train, y, train["customer_idx"])
         result = cross_validate(parts.pipeline, train, y, dataset.train.iloc[held_out], folds)
         threshold = parts.threshold.choose(result.oof_labels(), result.oof_proba(), result.test_proba)

@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 from leadconv import plots, tracking
 from leadconv import runs as store
 from leadconv.errors import DataError
-from leadconv.submission import write_atomically
+from leadconv.utils import write_atomically
 
 COLUMNS = {"model": "model", "features": "features", "sampler": "sampler", "cv": "cv", "cv_f1_text": "CV F1",
            "threshold_text": "threshold", "run_id": "run id"}

@@ -10,10 +10,8 @@ the same submission; for the competition file it reproduces the ensemble's logge
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from leadconv import runs as store
 from leadconv.data import check_columns, check_ids, normalise_types, read_csv
 from leadconv.ensemble import build_ensemble, candidate_runs
 from leadconv.errors import ConfigError, DataError
+from leadconv.utils import write_atomically
 
 SCORING = "mean of each base run's logged fold pipelines (not refit), combined by the ensemble's fitted stacker"
 
@@ -103,30 +102,6 @@ def fill_predictions(text: pd.DataFrame, proba: np.ndarray, threshold: float) ->
     if not out[schema.ID].equals(text[schema.ID]) or not out[schema.LABEL].isin(["True", "False"]).all():
         raise DataError("the submission would not keep the input's ids or has missing predictions; nothing was written")
     return out
-
-
-def write_atomically(contents: dict[Path, str | bytes]) -> None:
-    """Every file appears complete or not at all: write temporaries, then rename them into place."""
-    temporaries = {}
-    try:
-        for path, data in contents.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temporaries[path] = temporary
-            with os.fdopen(handle, "wb") as file:
-                file.write(data.encode() if isinstance(data, str) else data)
-            os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private; the result is an ordinary file
-        for path, temporary in temporaries.items():
-            os.replace(temporary, path)
-    finally:
-        for temporary in temporaries.values():
-            Path(temporary).unlink(missing_ok=True)
-
-
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def sidecar(run: Run, input_path: Path, out: pd.DataFrame, threshold: float) -> dict:

@@ -1,11 +1,14 @@
-"""Entry-point plumbing: project paths for configs, and the one place failures are handled."""
+"""Entry-point plumbing: the one place failures are handled, and atomic file output."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import math
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
@@ -59,3 +62,27 @@ def task_wrapper(task):
             sys.exit(1)
 
     return wrapped
+
+
+def write_atomically(contents: dict[Path, str | bytes]) -> None:
+    """Every file appears complete or not at all: write temporaries, then rename them into place."""
+    temporaries = {}
+    try:
+        for path, data in contents.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temporaries[path] = temporary
+            with os.fdopen(handle, "wb") as file:
+                file.write(data.encode() if isinstance(data, str) else data)
+            os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private; the result is an ordinary file
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+    finally:
+        for temporary in temporaries.values():
+            Path(temporary).unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
