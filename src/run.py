@@ -10,8 +10,8 @@ from leadconv.utils import choices, task_wrapper
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 @task_wrapper
 def main(cfg: DictConfig) -> float:
-    """Returns the CV F1 so that Hydra sweepers (Optuna) can optimise it."""
-    return run_experiment(cfg, choices())["cv_f1"]
+    """Returns the run's `objective` (default forecast_f1) so that Hydra sweepers (Optuna) can optimise it."""
+    return run_experiment(cfg, choices())[cfg.objective]
 
 
 if __name__ == "__main__":

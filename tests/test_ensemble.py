@@ -12,6 +12,7 @@ from leadconv import schema
 from leadconv.ensemble import align_oof, build_ensemble, stack_out_of_fold
 from leadconv.errors import DataError
 from leadconv.leaderboard import write_leaderboard
+from leadconv.metrics import fold_f1
 from leadconv.stackers import MeanStacker
 
 BASE_EXPERIMENT = "test-ensemble-base"
@@ -19,9 +20,9 @@ BASE_EXPERIMENT = "test-ensemble-base"
 
 @pytest.fixture(scope="module")
 def base_runs(mlflow_store):
-    """Two finished runs on the same data and folds, best first."""
+    """Two finished runs on the same data and folds, best first (by forecast_f1, as select.metric)."""
     found = [run_in_process(tiny(model, "save_models=true"), BASE_EXPERIMENT) for model in ("logreg", "lightgbm")]
-    return sorted(found, key=lambda metrics: -metrics["cv_f1"])
+    return sorted(found, key=lambda metrics: -metrics["forecast_f1"])
 
 
 def ensemble(experiment: str, *overrides: str) -> mlflow.entities.Run:
@@ -43,8 +44,10 @@ def test_ensemble_cv_f1_is_the_f1_of_its_logged_out_of_fold_predictions(stacker,
     run = ensemble(BASE_EXPERIMENT, f"stacker={stacker}")
     metrics, tags = run.data.metrics, run.data.tags
     oof = artifact_frame(run.info.run_id, "predictions/oof.parquet")
-    assert metrics["cv_f1"] == pytest.approx(np.mean(per_fold_f1(oof, metrics["threshold"])))
-    assert metrics["cv_f1_std"] == pytest.approx(np.std(per_fold_f1(oof, metrics["threshold"])))
+    assert metrics["cv_f1"] == pytest.approx(np.mean(per_fold_f1(oof, metrics["cv_threshold"])))
+    assert metrics["cv_f1_std"] == pytest.approx(np.std(per_fold_f1(oof, metrics["cv_threshold"])))
+    forecast = fold_f1(oof, metrics["threshold"], metrics["test_prior_estimate"])  # reweighted to the test prior
+    assert (metrics["forecast_f1"], metrics["forecast_f1_std"]) == pytest.approx((forecast.mean(), forecast.std(ddof=0)))
     # same rows, repeats and folds as the base runs, so the two CV F1s compare
     base_oof = artifact_frame(base_runs[0]["run_id"], "predictions/oof.parquet")
     key = ["row", "repeat", "fold", "y_true"]
@@ -52,8 +55,10 @@ def test_ensemble_cv_f1_is_the_f1_of_its_logged_out_of_fold_predictions(stacker,
     base_ids = [metrics_["run_id"] for metrics_ in base_runs]
     assert tags["base_run_ids"].split(",") == base_ids == run.data.params["base_run_ids"].split(",")
     assert tags["run_type"] == "ensemble" and tags["stacker"] == stacker and run.info.status == "FINISHED"
-    assert metrics["best_base_cv_f1"] == pytest.approx(base_runs[0]["cv_f1"])
-    assert metrics["cv_f1_gain"] == pytest.approx(metrics["cv_f1"] - base_runs[0]["cv_f1"])
+    for name in ("cv_f1", "forecast_f1"):
+        best_base = max(base[name] for base in base_runs)
+        assert metrics[f"best_base_{name}"] == pytest.approx(best_base)
+        assert metrics[f"{name}_gain"] == pytest.approx(metrics[name] - best_base)
     assert {f"stacker_weight.{run_id}" for run_id in base_ids} <= set(metrics)
     test = artifact_frame(run.info.run_id, "predictions/test.parquet")
     assert len(test) == 200 and test[schema.ID].is_unique
@@ -133,13 +138,14 @@ def test_leaderboard_ranks_runs_and_writes_markdown_and_figure(base_runs, tmp_pa
                              f"markdown={tmp_path}/board.md", f"figure={tmp_path}/plots/board.png"],
                             config_name="leaderboard")
     top = write_leaderboard(cfg)
-    assert len(top) == 3 and top["cv_f1"].is_monotonic_decreasing
+    assert len(top) == 3 and top["forecast_f1"].is_monotonic_decreasing  # select.metric: forecast_f1
     every = [r for r in runs_of(BASE_EXPERIMENT) if r.info.status == "FINISHED"]
-    assert top["cv_f1"].iloc[0] == pytest.approx(max(r.data.metrics["cv_f1"] for r in every))
+    assert top["forecast_f1"].iloc[0] == pytest.approx(max(r.data.metrics["forecast_f1"] for r in every))
     printed = capsys.readouterr().out
     markdown = (tmp_path / "board.md").read_text()
     for run_id in top["run_id"]:
         assert run_id in printed and f"| {run_id} |" in markdown
     assert f"{top['cv_f1'].iloc[0]:.4f} ± {top['cv_f1_std'].iloc[0]:.4f}" in markdown
+    assert f"{top['forecast_f1'].iloc[0]:.4f} ± {top['forecast_f1_std'].iloc[0]:.4f}" in markdown
     assert "](plots/board.png)" in markdown
     assert (tmp_path / "plots" / "board.png").read_bytes().startswith(b"\x89PNG")

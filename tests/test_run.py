@@ -8,6 +8,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from conftest import SYNTHETIC, run_in_process, run_script, runs_of, tiny
 from leadconv import schema
+from leadconv.metrics import fold_f1
 from leadconv.synthetic import write_synthetic
 from leadconv.tracking import tracked_run
 
@@ -27,7 +28,7 @@ def test_logged_metrics_match_the_logged_out_of_fold_file(logged_run):
     run, _ = logged_run
     logged = run.data.metrics
     oof = pd.read_parquet(artifact(run, "predictions/oof.parquet"))
-    threshold = logged["threshold"]
+    threshold = logged["cv_threshold"]  # cv_f1 is scored at the rule's threshold for the validation rows' own prior
     per_fold = [f1_score(g["y_true"], g["proba"] >= threshold) for _, g in oof.groupby(["repeat", "fold"])]
     assert logged["cv_f1"] == pytest.approx(np.mean(per_fold))
     assert logged["cv_f1_std"] == pytest.approx(np.std(per_fold))
@@ -39,6 +40,11 @@ def test_logged_metrics_match_the_logged_out_of_fold_file(logged_run):
     grid = np.unique(oof["proba"])
     best = max(f1_score(oof["y_true"], oof["proba"] >= t) for t in grid[:: max(1, len(grid) // 200)])
     assert logged["oof_f1_at_threshold"] >= best - 1e-9
+    # forecast_f1: the same folds reweighted to the test file's estimated prior, at the threshold written for it
+    forecast = fold_f1(oof, logged["threshold"], logged["test_prior_estimate"])
+    assert (logged["forecast_f1"], logged["forecast_f1_std"]) == pytest.approx((forecast.mean(), forecast.std(ddof=0)))
+    assert logged["test_prior_low"] <= logged["test_prior_estimate"] <= logged["test_prior_high"]
+    assert run.data.tags["prior_method"] in ("bbse", "fallback") and run.data.tags["prior"] == "bbse"
 
 
 def test_run_logs_params_tags_and_artifacts(logged_run):

@@ -12,9 +12,9 @@ import pytest
 from conftest import ROOT, compose_config, run_in_process, run_script, runs_of, tiny
 from leadconv import schema
 from leadconv.ensemble import build_ensemble
-from leadconv.errors import DataError
+from leadconv.errors import ConfigError, DataError
 from leadconv.submission import latest_ensemble, make_submission
-from leadconv.synthetic import write_synthetic
+from leadconv.synthetic import labelled_test, write_synthetic
 
 EXPERIMENT = "test-submission"
 REAL_DATA_DIR = Path(os.environ.get("LG_AIMERS_DATA_DIR", "/nonexistent"))
@@ -77,7 +77,7 @@ def test_make_submit_keeps_row_order_and_ids(ensemble_run, competition_file, tmp
     logged = logged_test_predictions(latest.info.run_id)
     by_id = written.set_index(written[schema.ID].astype(int))[schema.LABEL].sort_index()
     assert by_id.equals(logged.map(str).sort_index())
-    assert sidecar["positive_rate"] == pytest.approx((written[schema.LABEL] == "True").mean())
+    assert sidecar["predicted_positive_rate"] == pytest.approx((written[schema.LABEL] == "True").mean())
 
 
 def test_submission_for_the_competition_file_has_exactly_its_rows(ensemble_run, competition_file, tmp_path):
@@ -104,6 +104,49 @@ def test_rebuild_builds_a_new_ensemble_that_becomes_the_latest(ensemble_run, com
     cfg, choices = submit_config(EXPERIMENT, competition_file, tmp_path / "c.csv",
                                  f"ensemble_run_id={ensemble_run.info.run_id}")
     assert make_submission(cfg, choices)["ensemble_run_id"] == ensemble_run.info.run_id
+
+
+def leads_at_prior(prior: float, out, seed: int = 0):
+    """A competition-layout file of fresh synthetic leads (mostly unseen customers) converting at `prior`."""
+    leads = labelled_test(n_rows=1200, n_test=4000, seed=99)
+    converted = leads[schema.LABEL].astype(bool)
+    n_pos = min(int(converted.sum()), int(round((~converted).sum() * prior / (1 - prior))))
+    n_neg = min(int((~converted).sum()), int(round(n_pos * (1 - prior) / prior)))
+    rows = pd.concat([leads[converted].sample(n_pos, random_state=seed), leads[~converted].sample(n_neg, random_state=seed)])
+    rows.sample(frac=1.0, random_state=seed).assign(**{schema.LABEL: ""}).to_csv(out, index=False)
+    return out
+
+
+def test_files_with_different_priors_get_their_own_prior_and_threshold(ensemble_run, competition_file, tmp_path):
+    decisions = {}
+    for prior in (0.05, 0.4):
+        source = leads_at_prior(prior, tmp_path / f"leads_{prior}.csv")
+        output = tmp_path / f"scored_{prior}.csv"
+        decisions[prior] = make_submission(*submit_config(EXPERIMENT, source, output,
+                                                          f"ensemble_run_id={ensemble_run.info.run_id}"))
+        sidecar = json.loads(output.with_suffix(".json").read_text())
+        assert sidecar == json.loads(json.dumps(decisions[prior]))
+        for key in ("test_prior_estimate", "test_prior_interval", "prior_method", "threshold", "forecast_f1",
+                    "predicted_positive_rate"):
+            assert key in sidecar, key
+        low, high = sidecar["test_prior_interval"]
+        assert sidecar["prior_method"] == "bbse" and low <= sidecar["test_prior_estimate"] <= high
+        written = read_text(output)[schema.LABEL] == "True"
+        assert sidecar["predicted_positive_rate"] == pytest.approx(written.mean())
+    assert decisions[0.4]["test_prior_estimate"] > decisions[0.05]["test_prior_estimate"] + 0.1
+    assert decisions[0.4]["threshold"] < decisions[0.05]["threshold"]
+
+
+@pytest.mark.parametrize("output_name, message", [("out.json", "ends in .json"), ("a_dir", "is a directory"),
+                                                  ("a_file/out.csv", "is a file, not a directory")])
+def test_an_output_that_cannot_hold_the_submission_is_refused_before_scoring(output_name, message, competition_file,
+                                                                             tmp_path):
+    (tmp_path / "a_dir").mkdir()
+    (tmp_path / "a_file").write_text("keep me")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with pytest.raises(ConfigError, match=message):
+        make_submission(*submit_config("test-never-created", competition_file, tmp_path / output_name))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before and (tmp_path / "a_file").read_text() == "keep me"
 
 
 def without_column(path, out):

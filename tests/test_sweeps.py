@@ -26,6 +26,6 @@ def test_parallel_grid_nests_every_job_and_records_failures(experiment, tmp_path
     assert "error" not in children["2"].data.tags  # this one started its run: the run itself is FAILED
     assert parent.info.status == "FINISHED"
     assert parent.data.metrics["n_runs"] == 4 and parent.data.metrics["n_failed"] == 3
-    assert parent.data.metrics["best_cv_f1"] == children["0"].data.metrics["cv_f1"]
+    assert parent.data.metrics["best_forecast_f1"] == children["0"].data.metrics["forecast_f1"]
     assert parent.data.tags["best_run_id"] == children["0"].info.run_id
     assert "sampler.k_neighbors=3,5000" in parent.info.run_name

@@ -70,11 +70,11 @@ def test_study_nests_trials_logs_the_best_and_resumes(experiment, tmp_path):
     assert set(children) == set(done)
     for number, run in children.items():
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
-        assert run.data.metrics["cv_f1"] == pytest.approx(done[number].value)
+        assert run.data.metrics["forecast_f1"] == pytest.approx(done[number].value)
         assert int(run.data.params["model.num_leaves"]) == done[number].params["model.num_leaves"]
     best = max(done.values(), key=lambda t: t.value)
     assert parent.info.status == "FINISHED"
-    assert parent.data.metrics["best_cv_f1"] == pytest.approx(best.value)
+    assert parent.data.metrics["best_forecast_f1"] == pytest.approx(best.value)
     assert parent.data.tags["best_trial"] == str(best.number)
     assert parent.data.tags["best.model.num_leaves"] == str(best.params["model.num_leaves"])
     plots = {a.path for a in mlflow.artifacts.list_artifacts(run_id=parent.info.run_id, artifact_path="plots")}
@@ -115,7 +115,7 @@ def test_unpromising_trials_are_pruned_on_fold_scores(experiment, tmp_path):
     runs = [r for r in runs_of(experiment) if "optuna_trial" in r.data.tags]
     assert [r.info.status for r in runs] == ["KILLED"] * 2
     assert all(r.data.tags["trial_state"] == "PRUNED" and "cv_f1" not in r.data.metrics for r in runs)
-    history = mlflow.MlflowClient().get_metric_history(runs[0].info.run_id, "cv_f1_so_far")
+    history = mlflow.MlflowClient().get_metric_history(runs[0].info.run_id, "objective_so_far")
     assert [m.step for m in history] == [1, 2]
 
 

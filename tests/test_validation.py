@@ -92,8 +92,10 @@ def test_group_run_logs_consistent_metrics_without_the_large_customers(group_run
     oof = pd.read_parquet(mlflow.artifacts.download_artifacts(run_id=run.info.run_id,
                                                               artifact_path="predictions/oof.parquet"))
     assert len(oof) == 1200 - int(params["cv_rows_never_validated"]) and oof["row"].is_unique
-    per_fold = [f1_score(g["y_true"], g["proba"] >= metrics["threshold"]) for _, g in oof.groupby("fold")]
+    per_fold = [f1_score(g["y_true"], g["proba"] >= metrics["cv_threshold"]) for _, g in oof.groupby("fold")]
     assert metrics["cv_f1"] == pytest.approx(np.mean(per_fold))
+    # prior_shift's threshold for the validation rows (their own prior) is the best-F1 one
+    assert metrics["cv_threshold"] == pytest.approx(best_f1_threshold(oof["y_true"], oof["proba"]))
     y = SyntheticData(n_rows=1200, n_test=200, seed=42).load().y
     assert np.array_equal(oof["y_true"], y[oof["row"]])  # `row` is the training row's position
 

@@ -25,7 +25,8 @@ from sklearn.base import clone
 from leadconv import runs as store
 from leadconv import schema, tracking
 from leadconv.errors import ConfigError, DataError
-from leadconv.metrics import score_run
+from leadconv.decision import decide
+from leadconv.metrics import OBJECTIVES, score_run
 from leadconv.runner import log_figures, log_predictions, threshold_figures
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFram
 def base_table(runs: list[Run], weights: pd.Series) -> pd.DataFrame:
     rows = {run.info.run_id: {"run_name": run.info.run_name, **{k: run.data.tags.get(k, "") for k in
             ("model", "sampler", "features", "cv")}, "cv_f1": run.data.metrics.get("cv_f1"),
+            "forecast_f1": run.data.metrics.get("forecast_f1"),
             "weight": weights[run.info.run_id]} for run in runs}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("run_id")
 
@@ -158,15 +160,17 @@ def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
     joined = {key: "+".join(sorted({run.data.tags.get(key, "") for run in runs})) for key in ("sampler", "features")}
     return {
         "run_type": store.ENSEMBLE, "model": store.ENSEMBLE, "stacker": choices.get("stacker", ""),
-        "threshold": choices.get("threshold", ""), "cv": first.get("cv", ""), **joined,
+        "threshold": choices.get("threshold", ""), "prior": choices.get("prior", ""), "cv": first.get("cv", ""), **joined,
         **{key: first.get(key, "") for key in ("dataset", "dataset_digest", "folds_digest")},
         "base_run_ids": ",".join(run.info.run_id for run in runs), "git_commit": tracking.git_commit(),
     }
 
 
 def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
-    """Select, stack, threshold, score and log; returns the metrics and the ensemble's run id."""
-    stacker, rule = instantiate(cfg.stacker), instantiate(cfg.threshold)
+    """Select, stack, decide for the test file's prior, score and log; returns the metrics and the run id."""
+    stacker, rule, prior = instantiate(cfg.stacker), instantiate(cfg.threshold), instantiate(cfg.prior)
+    if cfg.select.metric not in OBJECTIVES:
+        raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
     runs = select_base_runs(cfg.tracking.experiment, cfg.select)
     check_compatible(runs)
@@ -175,27 +179,29 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     final = clone(stacker).fit(base.oof, base.y)
     test_proba = final.predict_proba(base.test)[:, 1]
     per_row = oof.groupby("row")["proba"].mean().loc[base.y.index]
-    threshold = rule.choose(base.y.to_numpy(), per_row.to_numpy(), test_proba)
-    best_base = max(run.data.metrics.get("cv_f1", -math.inf) for run in runs)
-    metrics = score_run(oof, threshold, test_proba) | {"n_base_runs": len(runs), "n_oof_rows": len(base.y)}
-    metrics |= {"best_base_cv_f1": best_base, "cv_f1_gain": metrics["cv_f1"] - best_base}
+    decision = decide(rule, prior, oof, test_proba)
+    metrics = score_run(oof, rule.validation_threshold(base.y.to_numpy(), per_row.to_numpy()), decision)
+    metrics |= {"n_base_runs": len(runs), "n_oof_rows": len(base.y)}
+    for name in ("cv_f1", "forecast_f1"):
+        best_base = max(run.data.metrics.get(name, -math.inf) for run in runs)
+        metrics |= {f"best_base_{name}": best_base, f"{name}_gain": metrics[name] - best_base}
     weights = final.weights()
     tags = ensemble_tags(runs, choices)
     with tracking.tracked_run(cfg.get("run_name") or f"ensemble-{tags['stacker'] or 'stack'}", tags) as run:
         tracking.log_config(cfg)
         mlflow.log_params({"base_run_ids": tags["base_run_ids"], "threshold_rule": rule.name})
+        mlflow.set_tags(decision.tags())
         mlflow.log_metrics(metrics | {f"stacker_weight.{run_id}": float(w) for run_id, w in weights.items()})
         if hasattr(final, "intercept"):
             mlflow.log_metric("stacker_intercept", final.intercept)
-        log_predictions(oof, base.test.index, test_proba, threshold)
+        log_predictions(oof, base.test.index, test_proba, decision.threshold)
         tracking.log_frame(base.oof.assign(y_true=base.y).reset_index(names="row"), "predictions/base_oof.parquet")
         tracking.log_frame(base_table(runs, weights), "stacker_weights.csv")
-        log_figures(threshold_figures(base.y.to_numpy(), per_row.to_numpy(), threshold))
+        log_figures(threshold_figures(base.y.to_numpy(), per_row.to_numpy(), decision.threshold))
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "stacker.joblib"
             joblib.dump(final, path)
             mlflow.log_artifact(str(path), artifact_path="models")
-    print(f"Ensemble CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} vs best base run {best_base:.4f} "
-          f"({metrics['cv_f1_gain']:+.4f}) | {len(runs)} base runs | threshold {threshold:.4f} | "
-          f"test positive rate {metrics['test_positive_rate']:.2%} | MLflow run {run.info.run_id}", flush=True)
+    print(f"Ensemble CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} ({metrics['cv_f1_gain']:+.4f} vs the best "
+          f"base run) | {decision.summary()} | {len(runs)} base runs | MLflow run {run.info.run_id}", flush=True)
     return metrics | {"run_id": run.info.run_id}

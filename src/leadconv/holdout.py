@@ -22,6 +22,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupShuffleSplit
 
 from leadconv import PROJECT_ROOT
+from leadconv.decision import decide
 from leadconv.metrics import score_run
 from leadconv.runner import build_components
 from leadconv.training import cross_validate
@@ -57,8 +58,8 @@ def compare(overrides: list[str], share: float = 0.2) -> pd.DataFrame:
         parts = build_components(cfg)
         folds = parts.cv.split(train, y, train["customer_idx"])
         result = cross_validate(parts.pipeline, train, y, dataset.train.iloc[held_out], folds)
-        threshold = parts.threshold.choose(result.oof_labels(), result.oof_proba(), result.test_proba)
-        scored = score_run(result.oof, threshold, result.test_proba)
+        threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
+        scored = score_run(result.oof, threshold, decide(parts.threshold, parts.prior, result.oof, result.test_proba))
         held_f1 = f1_score(dataset.y[held_out], result.test_proba >= threshold)
         rows.append({"cv": scheme, "cv_f1": scored["cv_f1"], "cv_f1_std": scored["cv_f1_std"],
                      "threshold": threshold, "held_out_f1": held_f1, "error": scored["cv_f1"] - held_f1,

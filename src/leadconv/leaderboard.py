@@ -19,7 +19,8 @@ from leadconv.errors import DataError
 from leadconv.utils import write_atomically
 
 COLUMNS = {"model": "model", "features": "features", "sampler": "sampler", "cv": "cv", "cv_f1_text": "CV F1",
-           "threshold_text": "threshold", "run_id": "run id"}
+           "forecast_f1_text": "forecast F1", "test_prior_text": "test prior", "threshold_text": "threshold",
+           "run_id": "run id"}
 
 
 def run_row(run: Run, metric: str) -> dict:
@@ -33,6 +34,9 @@ def run_row(run: Run, metric: str) -> dict:
         "metric": metrics[metric],
         "cv_f1": metrics.get("cv_f1", math.nan),
         "cv_f1_std": metrics.get("cv_f1_std", math.nan),
+        "forecast_f1": metrics.get("forecast_f1", math.nan),
+        "forecast_f1_std": metrics.get("forecast_f1_std", math.nan),
+        "test_prior": metrics.get("test_prior_estimate", math.nan),
         "threshold": metrics.get("threshold", math.nan),
         "run_id": run.info.run_id,
     }
@@ -48,7 +52,11 @@ def finished_runs(experiment: str, dataset: str | None, metric: str) -> pd.DataF
                         f"{mlflow.get_tracking_uri()}; run some first, e.g. `python src/run.py`")
     frame = pd.DataFrame(rows).sort_values("metric", ascending=False, kind="stable").reset_index(drop=True)
     frame.index = frame.index + 1
-    return frame.assign(cv_f1_text=frame["cv_f1"].map("{:.4f}".format) + " ± " + frame["cv_f1_std"].map("{:.4f}".format),
+    def with_std(name):
+        return frame[name].map("{:.4f}".format) + " ± " + frame[f"{name}_std"].map("{:.4f}".format)
+
+    return frame.assign(cv_f1_text=with_std("cv_f1"), forecast_f1_text=with_std("forecast_f1"),
+                        test_prior_text=frame["test_prior"].map("{:.3f}".format),
                         threshold_text=frame["threshold"].map("{:.4f}".format))
 
 
@@ -63,8 +71,9 @@ def markdown_page(top: pd.DataFrame, n_runs: int, cfg: DictConfig, figure_name: 
     return (
         "# Leaderboard\n\n"
         f"The top {len(top)} of {n_runs} finished runs of experiment `{cfg.tracking.experiment}` "
-        f"(dataset `{cfg.select.dataset}`) by `{cfg.select.metric}`. CV F1 is the mean ± std over validation folds of F1 at "
-        "the run's own threshold; ensembles (`make ensemble`) are scored on the same folds as their base runs. "
+        f"(dataset `{cfg.select.dataset}`) by `{cfg.select.metric}`. CV F1 is the mean ± std over validation folds of F1 "
+        "at train's prior; forecast F1 is the same folds reweighted to the test file's estimated prior (test prior), at "
+        "the threshold written for that file. Ensembles (`make ensemble`) are scored on the same folds as their base runs. "
         f"Generated {created} at commit {tracking.git_commit()[:10]} by `make leaderboard`.\n\n"
         f"{markdown_table(top)}\n\n"
         f"![CV F1 by model and sampler]({figure_name})\n\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 import time
@@ -19,12 +20,16 @@ from omegaconf import DictConfig
 from leadconv import plots, schema, sweeps, tracking
 from leadconv.data import Dataset
 from leadconv.errors import ConfigError
-from leadconv.metrics import score_run
+from leadconv.decision import decide
+from leadconv.metrics import OBJECTIVES, per_row, score_run
 from leadconv.samplers import categorical_handling
 from leadconv.training import CVResult, build_pipeline, cross_validate
 from leadconv.validation import folds_digest
 
 log = logging.getLogger(__name__)
+
+
+GROUPS = ("features", "sampler", "model", "cv", "threshold", "prior")
 
 
 @dataclass
@@ -34,6 +39,7 @@ class Components:
     model: object
     cv: object
     threshold: object
+    prior: object
 
     @property
     def pipeline(self):
@@ -43,12 +49,15 @@ class Components:
 def build_components(cfg: DictConfig) -> Components:
     """Instantiate every `_target_`; a bad value fails here, before any fitting or logging."""
     built = {}
-    for group in ("features", "sampler", "model", "cv", "threshold"):
+    for group in GROUPS:
         try:
             built[group] = instantiate(cfg[group])
         except Exception as error:
             cause = error.__cause__ or error
             raise ConfigError(f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/") from None
+    objective = cfg.get("objective", "forecast_f1")
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"objective={objective} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     return Components(**built)
 
 
@@ -60,7 +69,7 @@ def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]
     folds = parts.cv.split(dataset.train, dataset.y, dataset.groups)
     tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
     tags = {
-        **{name: choices.get(name, "") for name in ("model", "sampler", "features", "cv", "threshold")},
+        **{name: choices.get(name, "") for name in GROUPS},
         "dataset": dataset.name, "dataset_digest": dataset.digest, "folds_digest": folds_digest(folds),
         "git_commit": tracking.git_commit(), **sweeps.job_tags(),
     }
@@ -71,15 +80,25 @@ def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]
         mlflow.log_params({"sampler_categorical_handling": categorical_handling(parts.sampler), **parts.cv.describe(),
                            "threshold_rule": parts.threshold.name})
         log_dataset(dataset)
+        so_far = functools.partial(objective_so_far, parts, cfg.get("objective", "forecast_f1"))
         result = cross_validate(parts.pipeline, dataset.train, dataset.y, dataset.test, folds,
-                                keep_models=cfg.save_models, on_fold=sweeps.fold_reporter(parts.threshold))
-        threshold = parts.threshold.choose(result.oof_labels(), result.oof_proba(), result.test_proba)
-        metrics = score_run(result.oof, threshold, result.test_proba) | {"fit_seconds": result.fit_seconds}
+                                keep_models=cfg.save_models, on_fold=sweeps.fold_reporter(so_far))
+        decision = decide(parts.threshold, parts.prior, result.oof, result.test_proba)
+        cv_threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
+        metrics = score_run(result.oof, cv_threshold, decision) | {"fit_seconds": result.fit_seconds}
         mlflow.log_metrics(metrics)
-        log_outputs(dataset, result, threshold, save_models=cfg.save_models)
-    print(f"CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} | threshold {threshold:.4f} | "
+        mlflow.set_tags(decision.tags())
+        log_outputs(dataset, result, decision.threshold, save_models=cfg.save_models)
+    print(f"CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} | {decision.summary()} | "
           f"{time.perf_counter() - started:.1f}s | MLflow run {run.info.run_id}", flush=True)
     return metrics | {"run_id": run.info.run_id}
+
+
+def objective_so_far(parts: Components, objective: str, oof: pd.DataFrame, test_proba) -> float:
+    """The run's objective on the folds done so far (what an Optuna trial reports for pruning)."""
+    decision = decide(parts.threshold, parts.prior, oof, test_proba, bootstrap=False)
+    cv_threshold = parts.threshold.validation_threshold(*per_row(oof).to_numpy().T)
+    return score_run(oof, cv_threshold, decision)[objective]
 
 
 def log_dataset(dataset: Dataset) -> None:

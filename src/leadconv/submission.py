@@ -4,7 +4,12 @@ New rows are scored by the models already logged, not refit: each base run's fol
 (models/fold_pipelines.joblib) predict, their mean is that run's probability (as for its test
 file), the ensemble's fitted stacker (models/stacker.joblib) combines the runs, and the
 ensemble's threshold decides. Nothing is random, so the same ensemble run and input file give
-the same submission; for the competition file it reproduces the ensemble's logged test predictions.
+the same submission.
+
+The threshold is chosen for the scored file itself: its prior (share of converted leads) is
+estimated from the ensemble's out-of-fold predictions and the file's probabilities (`prior=`),
+and `threshold=` (default prior_shift) picks the F1-optimal cut for that prior. So
+`make submit INPUT=other.csv` decides for other.csv, not for the competition file.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.entities import Run
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from leadconv import PROJECT_ROOT, schema, tracking
 from leadconv import runs as store
 from leadconv.data import check_columns, check_ids, normalise_types, read_csv
+from leadconv.decision import Decision, decide
 from leadconv.ensemble import build_ensemble, candidate_runs
 from leadconv.errors import ConfigError, DataError
 from leadconv.utils import write_atomically
@@ -104,13 +111,28 @@ def fill_predictions(text: pd.DataFrame, proba: np.ndarray, threshold: float) ->
     return out
 
 
-def sidecar(run: Run, input_path: Path, out: pd.DataFrame, threshold: float) -> dict:
+def decide_for_file(cfg: DictConfig, run: Run, proba: np.ndarray) -> Decision:
+    """The threshold for this file's own estimated prior, from the ensemble's out-of-fold predictions
+    (the submit config's threshold= and prior= groups decide; the ensemble's logged test threshold does not)."""
+    rule, prior = instantiate(cfg.threshold), instantiate(cfg.prior)
+    return decide(rule, prior, store.read_frame(run.info.run_id, "predictions/oof.parquet"), proba)
+
+
+def sidecar(run: Run, input_path: Path, out: pd.DataFrame, decision: Decision, choices: dict[str, str]) -> dict:
     tags = run.data.tags
     return {
         "ensemble_run_id": run.info.run_id,
         "base_run_ids": tags["base_run_ids"].split(","),
         "stacker": tags.get("stacker"),
-        "threshold": threshold,
+        "threshold_rule": choices.get("threshold"),
+        "threshold": decision.threshold,
+        "prior_method": decision.prior.method,
+        "test_prior_estimate": decision.prior.value,
+        "test_prior_interval": list(decision.prior.interval),
+        "prior_warning": decision.prior.warning,
+        "forecast_f1": decision.forecast_f1,
+        "forecast_f1_std": decision.forecast_f1_std,
+        "predicted_positive_rate": float((out[schema.LABEL] == "True").mean()),
         "ensemble_cv_f1": run.data.metrics.get("cv_f1"),
         "dataset": tags.get("dataset"),
         "dataset_digest": tags.get("dataset_digest"),
@@ -120,10 +142,25 @@ def sidecar(run: Run, input_path: Path, out: pd.DataFrame, threshold: float) -> 
         "tracking_uri": mlflow.get_tracking_uri(),
         "input": str(input_path.resolve()),
         "rows": len(out),
-        "positive_rate": float((out[schema.LABEL] == "True").mean()),
         "scoring": SCORING,
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def check_output(output: Path) -> Path:
+    """The sidecar's path; refuses outputs that would overwrite each other or cannot be written."""
+    if output.suffix.lower() == ".json":
+        raise ConfigError(f"output={output} ends in .json, the name of its own sidecar; pass a .csv path, e.g. "
+                          f"output={output.with_suffix('.csv')}")
+    if output.is_dir():
+        raise ConfigError(f"output={output} is a directory; pass a file path, e.g. output={output / 'submission.csv'}")
+    blocking = next((parent for parent in output.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"output={output} cannot be written: {blocking} is a file, not a directory; pick another path")
+    sidecar_path = output.with_suffix(".json")
+    if sidecar_path.is_dir():
+        raise ConfigError(f"the sidecar path {sidecar_path} is a directory; remove it or pick another output")
+    return sidecar_path
 
 
 def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
@@ -131,12 +168,14 @@ def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
     if not input_value:
         raise ConfigError("no input file for this dataset; pass input=path/to/file.csv")
     input_path, output = Path(input_value), Path(cfg.output)
+    sidecar_path = check_output(output)
     text, features = read_input(input_path)
     run = ensemble_run(cfg, choices)
-    threshold = float(run.data.metrics["threshold"])
-    out = fill_predictions(text, score(run, features), threshold)
-    info = sidecar(run, input_path, out, threshold)
-    write_atomically({output: out.to_csv(index=False), output.with_suffix(".json"): json.dumps(info, indent=2) + "\n"})
-    print(f"{output}: {len(out)} rows, {info['positive_rate']:.2%} predicted converted, threshold {threshold:.4f} | "
+    proba = score(run, features)
+    decision = decide_for_file(cfg, run, proba)
+    out = fill_predictions(text, proba, decision.threshold)
+    info = sidecar(run, input_path, out, decision, choices)
+    write_atomically({output: out.to_csv(index=False), sidecar_path: json.dumps(info, indent=2) + "\n"})
+    print(f"{output}: {len(out)} rows, {info['predicted_positive_rate']:.2%} predicted converted | {decision.summary()} | "
           f"ensemble run {run.info.run_id} (CV F1 {info['ensemble_cv_f1']:.4f})", flush=True)
     return info

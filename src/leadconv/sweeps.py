@@ -58,15 +58,16 @@ def child_runs(client: MlflowClient, experiment_id: str, parent_id: str, extra_f
     return client.search_runs([experiment_id], filter_string=query, max_results=10000)
 
 
-def summarise_children(client: MlflowClient, experiment_id: str, parent_id: str) -> dict[str, float]:
-    """Counts by status and the best CV F1 among the sweep's finished runs, logged on the parent."""
+def summarise_children(client: MlflowClient, experiment_id: str, parent_id: str,
+                       objective: str = "forecast_f1") -> dict[str, float]:
+    """Counts by status and the best objective among the sweep's finished runs, logged on the parent."""
     runs = child_runs(client, experiment_id, parent_id)
-    finished = [r for r in runs if r.info.status == "FINISHED" and "cv_f1" in r.data.metrics]
+    finished = [r for r in runs if r.info.status == "FINISHED" and objective in r.data.metrics]
     summary = {"n_runs": len(runs), "n_finished": len(finished),
                "n_failed": sum(r.info.status == "FAILED" for r in runs)}
     if finished:
-        best = max(finished, key=lambda r: r.data.metrics["cv_f1"])
-        summary["best_cv_f1"] = best.data.metrics["cv_f1"]
+        best = max(finished, key=lambda r: r.data.metrics[objective])
+        summary[f"best_{objective}"] = best.data.metrics[objective]
         client.set_tag(parent_id, "best_run_id", best.info.run_id)
         client.set_tag(parent_id, "best_run_name", best.info.run_name)
     for key, value in summary.items():
@@ -126,9 +127,10 @@ class SweepParentRun(Callback):
             return
         _, experiment_id = connect(config)
         parent_id = self.parent_id
-        summary = summarise_children(self.client, experiment_id, parent_id)
+        objective = config.get("objective", "forecast_f1")
+        summary = summarise_children(self.client, experiment_id, parent_id, objective)
         self._close("FINISHED")
-        best = f", best CV F1 {summary['best_cv_f1']:.4f}" if "best_cv_f1" in summary else ""
+        best = f", best {objective} {summary[f'best_{objective}']:.4f}" if f"best_{objective}" in summary else ""
         print(f"sweep: {summary['n_finished']}/{summary['n_runs']} runs finished{best} | "
               f"MLflow parent run {parent_id}", flush=True)
 
@@ -148,10 +150,10 @@ def job_failed(job_return) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def fold_reporter(threshold_rule):
+def fold_reporter(score_so_far):
     """cross_validate's per-fold hook when this job is an Optuna trial, else None (Optuna stays unimported)."""
     if not os.environ.get(TRIAL_ID_ENV):
         return None
     from leadconv import tuning
 
-    return tuning.fold_reporter(threshold_rule)
+    return tuning.fold_reporter(score_so_far)

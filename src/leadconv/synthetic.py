@@ -282,6 +282,13 @@ def make_synthetic(n_rows: int = 3000, n_test: int = 600, seed: int = 0,
     return train, test
 
 
+def labelled_test(n_rows: int = 3000, n_test: int = 600, seed: int = 0, positive_rate: float = 0.08) -> pd.DataFrame:
+    """The test file with its hidden labels filled in (mostly unseen customers, more conversions):
+    what tests of label-shift estimates need and the competition never gives."""
+    _, test, hidden = _generate(n_rows, n_test, seed, positive_rate)
+    return test.assign(**{LABEL: hidden})
+
+
 def write_synthetic(directory, **kwargs) -> None:
     """Write train.csv and submission.csv into directory (created if needed), laid out as the
     competition's files. kwargs go to make_synthetic."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import precision_recall_curve
 
+from leadconv.priors import check_probability, prior_shift_weights
+
+AUTO = "auto"  # threshold.test_prior: the prior the prior= group estimates for each scored file
+
 
 def best_f1_threshold(y_true, proba) -> float:
     precision, recall, thresholds = precision_recall_curve(y_true, proba)
@@ -12,60 +16,69 @@ def best_f1_threshold(y_true, proba) -> float:
     return float(thresholds[np.argmax(f1[:-1])])
 
 
-class BestF1:
-    """The threshold that maximises F1 on the out-of-fold predictions."""
+class ThresholdRule:
+    """Chooses the threshold for the rows being scored (`proba`, whose prior is `prior`) from the
+    labelled out-of-fold rows. `validation_threshold` is the rule's choice for the out-of-fold rows
+    themselves, at their own prior: the threshold behind a run's `cv_f1`."""
 
-    name = "best_f1"
+    name = "rule"
+    needs_prior = False  # True: choose() needs the scored rows' prior (estimated by the prior= group)
 
-    def choose(self, y_true, oof_proba, test_proba=None) -> float:
+    def choose(self, y_true, oof_proba, proba=None, prior: float | None = None) -> float:
+        raise NotImplementedError
+
+    def validation_threshold(self, y_true, oof_proba) -> float:
         return best_f1_threshold(y_true, oof_proba)
 
 
-class Fixed:
+class BestF1(ThresholdRule):
+    """The threshold that maximises F1 on the out-of-fold predictions, i.e. at train's prior."""
+
+    name = "best_f1"
+
+    def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
+        return best_f1_threshold(y_true, oof_proba)
+
+
+class Fixed(ThresholdRule):
     """A fixed threshold (0.5 = the models' own decision)."""
 
     name = "fixed"
 
     def __init__(self, value: float = 0.5):
-        self.value = value
+        self.value = check_probability(value, "threshold.value")
 
-    def choose(self, y_true, oof_proba, test_proba=None) -> float:
-        return float(self.value)
+    def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
+        return self.value
+
+    def validation_threshold(self, y_true, oof_proba) -> float:
+        return self.value
 
 
-class TargetRate:
-    """The threshold at which a share `rate` of the test rows is predicted converted.
+class TargetRate(ThresholdRule):
+    """The threshold at which a share `rate` of the scored rows is predicted converted.
 
-    For when the test file's positive rate is known or assumed (it is far higher than train's).
+    For when the scored file's positive rate is known or assumed (it is far higher than train's).
     """
 
     name = "target_rate"
 
     def __init__(self, rate: float = 0.2):
-        if not 0 < float(rate) < 1:
-            raise ValueError(f"rate must be in (0, 1), got {rate!r}")
-        self.rate = rate
+        self.rate = check_probability(rate, "threshold.rate")
 
-    def choose(self, y_true, oof_proba, test_proba=None) -> float:
-        if test_proba is None or len(test_proba) == 0:
-            raise ValueError("threshold=target_rate needs test predictions")
-        ranked = np.sort(np.asarray(test_proba, dtype=float))[::-1]
-        k = max(1, round(float(self.rate) * len(ranked)))
+    def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
+        if proba is None or len(proba) == 0:
+            raise ValueError("threshold=target_rate needs the scored rows' probabilities")
+        ranked = np.sort(np.asarray(proba, dtype=float))[::-1]
+        k = max(1, round(self.rate * len(ranked)))
         return float(ranked[k - 1])  # proba >= threshold marks the k most likely rows (more on ties)
 
 
-def prior_shift_weights(y_true, test_prior: float, train_prior: float | None = None) -> np.ndarray:
-    """Per-row weights that make the labelled rows look as if positives were `test_prior` of them
-    (label shift: p(x | y) unchanged, only the class shares move)."""
-    y = np.asarray(y_true).astype(bool)
-    train_prior = float(y.mean()) if train_prior is None else float(train_prior)
-    return np.where(y, test_prior / train_prior, (1 - test_prior) / (1 - train_prior))
-
-
-class PriorShift:
-    """Best F1 for an assumed test prior: the out-of-fold rows are reweighted so positives make up
-    `test_prior` of them (a label-shift correction), and the threshold maximising that reweighted
-    F1 is returned on the models' raw probability scale.
+class PriorShift(ThresholdRule):
+    """Best F1 for the scored file's prior: the out-of-fold rows are reweighted so positives make
+    up `test_prior` of them (a label-shift correction), and the threshold maximising that
+    reweighted F1 is returned on the models' raw probability scale. `test_prior: auto` takes the
+    prior the `prior=` group estimates for each scored file.
 
     Why weights and not adjusted probabilities: the Saerens et al. (2002) adjustment of a
     probability to a new prior is monotone, so it never reorders rows and a threshold on adjusted
@@ -75,15 +88,23 @@ class PriorShift:
 
     name = "prior_shift"
 
-    def __init__(self, test_prior: float = 0.2, train_prior: float | None = None):
-        for label, value in (("test_prior", test_prior), ("train_prior", train_prior)):
-            if value is not None and not 0 < float(value) < 1:
-                raise ValueError(f"{label} must be in (0, 1), got {value!r}")
+    def __init__(self, test_prior: float | str = "auto", train_prior: float | None = None):
+        if test_prior != AUTO:
+            test_prior = check_probability(test_prior, "threshold.test_prior", or_auto=True)
+        if train_prior is not None:
+            train_prior = check_probability(train_prior, "threshold.train_prior")
         self.test_prior = test_prior
         self.train_prior = train_prior
 
-    def choose(self, y_true, oof_proba, test_proba=None) -> float:
-        weights = prior_shift_weights(y_true, float(self.test_prior), self.train_prior)
+    @property
+    def needs_prior(self) -> bool:
+        return self.test_prior == AUTO
+
+    def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
+        target = prior if self.needs_prior else self.test_prior
+        if target is None:
+            raise ValueError("threshold=prior_shift with test_prior=auto needs the scored rows' estimated prior")
+        weights = prior_shift_weights(y_true, float(target), self.train_prior)
         precision, recall, thresholds = precision_recall_curve(y_true, oof_proba, sample_weight=weights)
         f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
         return float(thresholds[np.argmax(f1[:-1])])

@@ -34,7 +34,6 @@ from optuna.trial import TrialState
 
 from leadconv import PROJECT_ROOT, sweeps, tracking
 from leadconv.errors import ConfigError, LeadConvError
-from leadconv.metrics import fold_f1
 
 log = logging.getLogger(__name__)
 
@@ -310,7 +309,7 @@ def mark_lost_trials(client: MlflowClient, experiment_id: str, parent_id: str, s
             client.set_terminated(run.info.run_id, "KILLED")
 
 
-def log_study(client: MlflowClient, parent_id: str, study: optuna.Study, space: dict) -> str:
+def log_study(client: MlflowClient, parent_id: str, study: optuna.Study, space: dict, objective: str) -> str:
     """Best value and parameters, trial counts, the trials table and Optuna's plots on the parent run."""
     trials = study.get_trials(deepcopy=False)
     counts = {state.name.lower(): sum(t.state == state for t in trials)
@@ -321,19 +320,20 @@ def log_study(client: MlflowClient, parent_id: str, study: optuna.Study, space: 
     if not counts["complete"]:
         return "no trial completed"
     best = study.best_trial
-    client.log_metric(parent_id, "best_cv_f1", best.value, step=len(trials))
+    client.log_metric(parent_id, f"best_{objective}", best.value, step=len(trials))
+    client.set_tag(parent_id, "objective", objective)
     client.set_tag(parent_id, "best_trial", str(best.number))
     client.set_tag(parent_id, "best_params", " ".join(as_override(k, v) for k, v in best.params.items())[:5000])
     for key, value in best.params.items():
         client.set_tag(parent_id, f"best.{key}", str(value))
-    client.log_text(parent_id, json.dumps({"trial": best.number, "cv_f1": best.value, "params": best.params},
+    client.log_text(parent_id, json.dumps({"trial": best.number, objective: best.value, "params": best.params},
                                           indent=2, default=str), "best_params.json")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "trials.csv"
         study.trials_dataframe().to_csv(path, index=False)
         client.log_artifact(parent_id, str(path))
     log_plots(client, parent_id, study)
-    return f"best CV F1 {best.value:.4f} (trial {best.number}): {describe(best.params)}"
+    return f"best {objective} {best.value:.4f} (trial {best.number}): {describe(best.params)}"
 
 
 def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study) -> None:
@@ -416,7 +416,7 @@ def run_study(sweeper, arguments: list[str], *, n_trials: int, n_jobs: int, stud
     finally:
         for key in (sweeps.PARENT_RUN_ENV, sweeps.SWEEP_NAME_ENV, STUDY_ENV, STORAGE_ENV):
             os.environ.pop(key, None)
-    summary = log_study(client, parent_id, study, space)
+    summary = log_study(client, parent_id, study, space, config.get("objective", "cv_f1"))
     client.set_terminated(parent_id, "FINISHED")
     print(f"study {name}: {len(study.trials)} trials | {summary} | MLflow parent run {parent_id}", flush=True)
     return returns
@@ -431,15 +431,9 @@ def fail(error: LeadConvError):
 # ---------------------------------------------------------------- inside a trial's job
 
 
-def partial_cv_f1(oof, threshold_rule, test_proba) -> float:
-    """The run's CV F1 restricted to the folds done so far (threshold chosen by the run's rule)."""
-    per_row = oof.groupby("row").agg(y_true=("y_true", "first"), proba=("proba", "mean"))
-    threshold = threshold_rule.choose(per_row["y_true"].to_numpy(), per_row["proba"].to_numpy(), test_proba)
-    return float(fold_f1(oof, threshold).mean())
-
-
-def fold_reporter(threshold_rule):
-    """cross_validate's per-fold hook in an Optuna trial: report, and stop when the pruner says so."""
+def fold_reporter(score_so_far):
+    """cross_validate's per-fold hook in an Optuna trial: report the objective on the folds done so
+    far (`score_so_far(oof, test_proba)`), and stop when the pruner says so."""
     trial_id = os.environ.get(TRIAL_ID_ENV)
     if not trial_id:
         return None
@@ -451,12 +445,12 @@ def fold_reporter(threshold_rule):
     trial = optuna.trial.Trial(study, int(trial_id))
 
     def report(step: int, oof, test_proba) -> None:
-        value = partial_cv_f1(oof, threshold_rule, test_proba)
+        value = score_so_far(oof, test_proba)
         trial.report(value, step)
-        mlflow.log_metric("cv_f1_so_far", value, step=step)
+        mlflow.log_metric("objective_so_far", value, step=step)
         if trial.should_prune():
             mlflow.set_tag("trial_state", "PRUNED")
-            log.info("trial %d pruned after fold %d: CV F1 so far %.4f", trial.number, step, value)
-            raise optuna.TrialPruned(f"trial {trial.number} pruned after fold {step} (CV F1 so far {value:.4f})")
+            log.info("trial %d pruned after fold %d: objective so far %.4f", trial.number, step, value)
+            raise optuna.TrialPruned(f"trial {trial.number} pruned after fold {step} (objective so far {value:.4f})")
 
     return report

@@ -1,0 +1,218 @@
+"""Estimating the share of converted leads in a file to be scored (`prior=` group).
+
+The test file converts far more often than train (label shift), and both the F1-optimal
+threshold and the F1 to expect depend on that share. The estimators read it off a run's
+out-of-fold predictions (labelled, train's prior) and its probabilities on the unlabelled file:
+
+- `BBSE` (Lipton et al., 2018): black-box shift estimation. The share of the file's rows in each
+  score bin is a mix of the bin's share among out-of-fold positives and among negatives; the mix
+  weight is the prior (least squares over the bins; one cut is the classic confusion-matrix
+  inversion). Cuts are quantiles of the out-of-fold positives' scores.
+- `EM` (Saerens, Latinne & Decaestecker, 2002): maximum likelihood by expectation-maximisation on
+  the file's probabilities, after isotonic calibration on the out-of-fold rows.
+- `FixedPrior`: a rate the user knows.
+
+Every estimate comes with a bootstrap interval (out-of-fold and file rows resampled together).
+A file too small or too uniform to estimate from, or an estimate outside (0, 1), falls back to
+the configured `fallback` prior with a warning; nothing raises.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PriorEstimate:
+    value: float
+    low: float  # bootstrap interval
+    high: float
+    method: str  # the estimator's name, or "fallback" when its estimate could not be used
+    warning: str | None = None
+    spread: float = 0.0  # how far estimates at other settings (BBSE's check_cuts) range: a stability check
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+def check_probability(value, label: str, or_auto: bool = False) -> float:
+    """A config value that must lie in (0, 1); the message names the key and what it accepts."""
+    allowed = "a number in (0, 1)" + (" or auto" if or_auto else "")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not 0 < number < 1:
+        raise ValueError(f"{label} must be {allowed}, got {value!r}")
+    return number
+
+
+def prior_shift_weights(y_true, test_prior: float, train_prior: float | None = None) -> np.ndarray:
+    """Per-row weights that make the labelled rows look as if positives were `test_prior` of them
+    (label shift: p(x | y) unchanged, only the class shares move). Rows of a single class keep weight 1."""
+    y = np.asarray(y_true).astype(bool)
+    train_prior = float(y.mean()) if train_prior is None else float(train_prior)
+    if not 0 < train_prior < 1:
+        return np.ones(len(y))
+    return np.where(y, test_prior / train_prior, (1 - test_prior) / (1 - train_prior))
+
+
+class PriorEstimator:
+    """Shared checks, fallback and bootstrap; subclasses give `_point(y, oof_proba, proba)`."""
+
+    name = "estimator"
+
+    def __init__(self, fallback: float = 0.25, min_rows: int = 200, n_bootstrap: int = 200,
+                 confidence: float = 0.9, seed: int = 0):
+        self.fallback = check_probability(fallback, "prior.fallback")
+        if int(min_rows) < 1 or int(n_bootstrap) < 0 or not 0 < float(confidence) < 1:
+            raise ValueError("prior.min_rows must be >= 1, prior.n_bootstrap >= 0 and prior.confidence in (0, 1)")
+        self.min_rows = int(min_rows)
+        self.n_bootstrap = int(n_bootstrap)
+        self.confidence = float(confidence)
+        self.seed = seed
+
+    def estimate(self, y_oof, oof_proba, proba, bootstrap: bool = True) -> PriorEstimate:
+        """The prior of the rows scored `proba`, from labelled out-of-fold rows (y_oof, oof_proba)."""
+        y, oof, scored = np.asarray(y_oof).astype(int), np.asarray(oof_proba, float), np.asarray(proba, float)
+        problem = self._unusable(y, oof, scored)
+        if problem is None:
+            value = self._point(y, oof, scored)
+            if not np.isfinite(value) or not 0 < value < 1:
+                problem = f"the {self.name} estimate {value:.3f} is outside (0, 1)"
+        if problem is not None:
+            message = f"cannot estimate the prior of {len(scored)} rows ({problem}); using prior.fallback={self.fallback}"
+            log.warning(message)
+            return PriorEstimate(self.fallback, self.fallback, self.fallback, "fallback", message)
+        low, high = self._interval(y, oof, scored) if bootstrap and self.n_bootstrap else (value, value)
+        spread, warning = self._stability(y, oof, scored, value)
+        if warning:
+            log.warning(warning)
+        return PriorEstimate(float(value), low, high, self.name, warning, spread)
+
+    def _stability(self, y, oof, scored, value) -> tuple[float, str | None]:
+        return 0.0, None
+
+    def _unusable(self, y, oof, scored) -> str | None:
+        if len(scored) < self.min_rows:
+            return f"fewer than prior.min_rows={self.min_rows} rows"
+        if not (np.isfinite(scored).all() and np.isfinite(oof).all()):
+            return "missing or infinite probabilities"
+        if y.min() == y.max():
+            return "the out-of-fold rows hold one class only"
+        if np.ptp(scored) == 0:
+            return "every row has the same probability"
+        return None
+
+    def _interval(self, y, oof, scored) -> tuple[float, float]:
+        rng = np.random.default_rng(self.seed)
+        values = []
+        for _ in range(self.n_bootstrap):
+            i, j = rng.integers(0, len(y), len(y)), rng.integers(0, len(scored), len(scored))
+            if y[i].min() != y[i].max():
+                values.append(self._point(y[i], oof[i], scored[j]))
+        values = np.clip(np.asarray(values, float), 0.0, 1.0)
+        tail = (1 - self.confidence) / 2
+        return float(np.nanquantile(values, tail)), float(np.nanquantile(values, 1 - tail))
+
+    def _point(self, y, oof, scored) -> float:
+        raise NotImplementedError
+
+
+class BBSE(PriorEstimator):
+    """Black-box shift estimation on the score bins that `cuts` make.
+
+    A cut is given as a quantile of the out-of-fold converted leads' probabilities (0.5: the median
+    converted lead's score, so half of them score above it), not as a probability: stacked
+    probabilities are calibrated to train's 4 % and rarely pass 0.5, class-weighted ones often
+    do, and a quantile means the same for both. With the bins' shares a1_j and a0_j among
+    out-of-fold positives and negatives and q_j among the scored rows, label shift says
+    q_j = prior * a1_j + (1 - prior) * a0_j for every bin; the least-squares prior is returned
+    (one cut: the classic confusion-matrix inversion of Lipton et al.).
+    """
+
+    name = "bbse"
+
+    def __init__(self, cuts=(0.5,), check_cuts=(), max_spread: float = 0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.cuts = as_cuts(cuts, "prior.cuts")
+        self.check_cuts = as_cuts(check_cuts, "prior.check_cuts", allow_empty=True)
+        self.max_spread = float(max_spread)
+
+    def _point(self, y, oof, scored, cuts=None) -> float:
+        edges = np.quantile(oof[y == 1], self.cuts if cuts is None else cuts)
+
+        def shares(values):
+            return np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1) / len(values)
+
+        positive, negative, target = shares(oof[y == 1]), shares(oof[y == 0]), shares(scored)
+        direction = positive - negative
+        norm = float(direction @ direction)
+        return float(direction @ (target - negative) / norm) if norm > 1e-12 else np.nan
+
+    def _stability(self, y, oof, scored, value) -> tuple[float, str | None]:
+        """Under pure label shift every cut gives the same prior; cuts that disagree mean the file also
+        differs from train in other ways (period, customers), and the estimate deserves less trust."""
+        if not self.check_cuts:
+            return 0.0, None
+        others = {cut: self._point(y, oof, scored, [cut]) for cut in self.check_cuts}
+        values = [value, *others.values()]
+        spread = float(np.nanmax(values) - np.nanmin(values))
+        if spread <= self.max_spread:
+            return spread, None
+        detail = ", ".join(f"{v:.3f} at cut {c:g}" for c, v in others.items())
+        return spread, (f"the prior estimate {value:.3f} depends on the cut ({detail}): this file differs from train "
+                        "by more than its conversion rate, so treat the estimate and forecast_f1 with care")
+
+
+def as_cuts(cuts, label: str, allow_empty: bool = False) -> list[float]:
+    listed = [] if cuts is None else [cuts] if isinstance(cuts, (int, float, str)) else list(cuts)
+    try:
+        checked = sorted(check_probability(c, label) for c in listed)
+    except ValueError:
+        raise ValueError(f"{label} must be a list of probabilities in (0, 1), got {listed!r}") from None
+    if not checked and not allow_empty:
+        raise ValueError(f"{label} must hold at least one probability in (0, 1)")
+    return checked
+
+
+class EM(PriorEstimator):
+    """Saerens-Latinne-Decaestecker EM on isotonically calibrated probabilities."""
+
+    name = "em"
+
+    def __init__(self, max_iter: int = 1000, tol: float = 1e-7, **kwargs):
+        super().__init__(**kwargs)
+        self.max_iter = int(max_iter)
+        self.tol = float(tol)
+
+    def _point(self, y, oof, scored) -> float:
+        calibrated = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4).fit(oof, y).predict(scored)
+        source = y.mean()
+        prior = source
+        for _ in range(self.max_iter):
+            up, down = calibrated * prior / source, (1 - calibrated) * (1 - prior) / (1 - source)
+            updated = float(np.mean(up / (up + down)))
+            if abs(updated - prior) < self.tol:
+                return updated
+            prior = updated
+        return prior
+
+
+class FixedPrior:
+    """A prior the user knows: `prior=fixed prior.value=0.3`."""
+
+    name = "fixed"
+
+    def __init__(self, value: float = 0.25):
+        self.value = check_probability(value, "prior.value")
+
+    def estimate(self, y_oof=None, oof_proba=None, proba=None, bootstrap: bool = True) -> PriorEstimate:
+        return PriorEstimate(self.value, self.value, self.value, self.name)
