@@ -42,12 +42,28 @@ validation-runs: ## the 18 runs behind experiments/results.md: {raw,clean,engine
 results: ## regenerate the table in experiments/results.md from MLflow (experiment feature-validation); RESULTS_ARGS="--experiment NAME"
 	$(PY) -m leadconv.results $(RESULTS_ARGS)
 
+.PHONY: label-shift
+LABEL_SHIFT := $(PY) -m leadconv.label_shift --output experiments/label_shift.md --draws 20
+label-shift: ## prior estimates and forecast F1 on held-out customers at priors 0.05-0.35 -> experiments/label_shift.md (about 30 min)
+	$(LABEL_SHIFT) --system single --holdouts 5 model.n_jobs=2 $(LABEL_SHIFT_ARGS)
+	$(LABEL_SHIFT) --system default_suite --holdouts 2 $(LABEL_SHIFT_ARGS)
+
 .PHONY: ensemble submit leaderboard
 ensemble: ## stack the best finished runs into one logged ensemble run; overrides via ENSEMBLE_ARGS="stacker=mean select.top_k=3"
 	$(PY) src/ensemble.py $(ENSEMBLE_ARGS)
 
+# INPUT and OUTPUT reach src/submit.py through the environment, never through the shell's command line or
+# Hydra's override parser, so any file name works (quotes, spaces, `$`, backticks) and runs nothing. `value`
+# takes them verbatim, and `unexport` stops make from expanding them into every recipe's environment.
+unexport INPUT OUTPUT
+ifneq ($(value INPUT),)
+submit: export LEADCONV_SUBMIT_INPUT := $(value INPUT)
+endif
+ifneq ($(value OUTPUT),)
+submit: export LEADCONV_SUBMIT_OUTPUT := $(value OUTPUT)
+endif
 submit: ## submissions/submission.csv (+ .json) from the latest ensemble, built if missing; INPUT=in.csv OUTPUT=out.csv for another file
-	$(PY) src/submit.py $(if $(INPUT),"input='$(INPUT)'") $(if $(OUTPUT),"output='$(OUTPUT)'") $(SUBMIT_ARGS)
+	$(PY) src/submit.py $(SUBMIT_ARGS)
 
 leaderboard: ## the top runs in the terminal and in experiments/leaderboard.md (+ CV F1 figure)
 	$(PY) src/leaderboard.py $(LEADERBOARD_ARGS)

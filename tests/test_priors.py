@@ -75,16 +75,19 @@ def test_a_file_that_cannot_be_estimated_falls_back_with_a_warning(name, reason,
     assert reason in caplog.text
 
 
-def test_cuts_that_disagree_raise_a_stability_warning():
+@pytest.mark.parametrize("estimator", [BBSE(cuts=[0.5], check_cuts=[0.1, 0.25], max_spread=0.05, n_bootstrap=0),
+                                       EM(check_cuts=[0.1, 0.25], max_spread=0.05, n_bootstrap=0)], ids=["bbse", "em"])
+def test_cuts_that_disagree_raise_a_stability_warning(estimator, caplog):
     rng = np.random.default_rng(5)
     y, proba = leads(40_000, TRAIN_PRIOR, rng)
     _, pure = leads(5_000, 0.25, rng)
     _, drifted = leads(5_000, 0.25, rng, negative_shift=1.5)  # negatives score higher: not label shift alone
-    estimator = BBSE(cuts=[0.5], check_cuts=[0.1, 0.2], max_spread=0.05, n_bootstrap=0)
-    assert estimator.estimate(y, proba, pure).warning is None
+    steady = estimator.estimate(y, proba, pure)
+    assert steady.warning is None and steady.spread < 0.05
     drifted_estimate = estimator.estimate(y, proba, drifted)
-    assert drifted_estimate.spread > 0.05
-    assert "depends on the cut" in drifted_estimate.warning and drifted_estimate.method == "bbse"
+    assert drifted_estimate.spread > 0.05 and drifted_estimate.method == estimator.name  # warned, not replaced
+    assert "disagrees with BBSE at other score cuts" in drifted_estimate.warning
+    assert "disagrees with BBSE" in caplog.text
 
 
 def test_fixed_prior_is_returned_as_given():

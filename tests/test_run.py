@@ -44,7 +44,7 @@ def test_logged_metrics_match_the_logged_out_of_fold_file(logged_run):
     forecast = fold_f1(oof, logged["threshold"], logged["test_prior_estimate"])
     assert (logged["forecast_f1"], logged["forecast_f1_std"]) == pytest.approx((forecast.mean(), forecast.std(ddof=0)))
     assert logged["test_prior_low"] <= logged["test_prior_estimate"] <= logged["test_prior_high"]
-    assert run.data.tags["prior_method"] in ("bbse", "fallback") and run.data.tags["prior"] == "bbse"
+    assert run.data.tags["prior_method"] in ("em", "fallback") and run.data.tags["prior"] == "em"
 
 
 def test_run_logs_params_tags_and_artifacts(logged_run):

@@ -57,14 +57,17 @@ def logged_test_predictions(run_id: str) -> pd.Series:
 
 @pytest.mark.slow
 def test_make_submit_keeps_row_order_and_ids(ensemble_run, competition_file, tmp_path, mlflow_store):
-    shuffled = tmp_path / "leads.csv"
+    # any file name a user can have works and runs nothing: quotes, spaces, `$`, backticks, make functions
+    shuffled = tmp_path / "O'Brien leads `touch INJECTED` $(shell touch INJECTED) $HOME.csv"
     read_text(competition_file).sample(frac=1.0, random_state=3).to_csv(shuffled, index=False)
-    output = tmp_path / "out" / "scored.csv"
+    output = tmp_path / "out" / 'scored "final" $(shell touch INJECTED).csv'
     env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT}
     result = subprocess.run(["make", "submit", f"INPUT={shuffled}", f"OUTPUT={output}",
                              "SUBMIT_ARGS=select.dataset=synthetic"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert not (ROOT / "INJECTED").exists() and not (tmp_path / "INJECTED").exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([output.name, output.with_suffix(".json").name])
     given, written = read_text(shuffled), read_text(output)
     assert list(written[schema.ID]) == list(given[schema.ID])
     assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
@@ -130,7 +133,7 @@ def test_files_with_different_priors_get_their_own_prior_and_threshold(ensemble_
                     "predicted_positive_rate"):
             assert key in sidecar, key
         low, high = sidecar["test_prior_interval"]
-        assert sidecar["prior_method"] == "bbse" and low <= sidecar["test_prior_estimate"] <= high
+        assert sidecar["prior_method"] == "em" and low <= sidecar["test_prior_estimate"] <= high
         written = read_text(output)[schema.LABEL] == "True"
         assert sidecar["predicted_positive_rate"] == pytest.approx(written.mean())
     assert decisions[0.4]["test_prior_estimate"] > decisions[0.05]["test_prior_estimate"] + 0.1

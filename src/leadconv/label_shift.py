@@ -11,8 +11,8 @@ rows are then resampled, without replacement, to priors 0.05, 0.10, 0.25 and 0.3
 random subsets each). On every subset each prior estimator estimates the prior from the
 out-of-fold rows and the subset's probabilities, `threshold=prior_shift` picks the threshold for
 that estimate, and the forecast F1 (out-of-fold rows reweighted to the estimate) is compared with
-the F1 the subset actually gets. Nothing is logged to MLflow; the tables are printed (and written
-with --write).
+the F1 the subset actually gets. Nothing is logged to MLflow; the tables are printed, and with
+--output they replace this system's block in that Markdown file.
 """
 
 from __future__ import annotations
@@ -39,15 +39,16 @@ from leadconv.runner import build_components
 from leadconv.stackers import LogisticStacker
 from leadconv.thresholds import PriorShift, best_f1_threshold
 from leadconv.training import cross_validate
-from leadconv.utils import task_wrapper, write_atomically
+from leadconv.utils import replace_block, task_wrapper
 
 PRIORS = (0.05, 0.10, 0.25, 0.35)
+CHECK = {"check_cuts": [0.25, 0.5], "max_spread": 0.1, "n_bootstrap": 100}  # as conf/prior/*.yaml
 ESTIMATORS = {  # BBSE cuts are quantiles of the out-of-fold converted leads' scores
-    "bbse cut 0.25": lambda: BBSE(cuts=[0.25], n_bootstrap=100),
-    "bbse cut 0.5": lambda: BBSE(cuts=[0.5], n_bootstrap=100),
-    "bbse cut 0.75": lambda: BBSE(cuts=[0.75], n_bootstrap=100),
-    "bbse cuts 0.1..0.9": lambda: BBSE(cuts=[c / 10 for c in range(1, 10)], n_bootstrap=100),
-    "em": lambda: EM(n_bootstrap=100),
+    "bbse cut 0.25": lambda: BBSE(cuts=[0.25], **CHECK),
+    "bbse cut 0.5": lambda: BBSE(cuts=[0.5], **CHECK),
+    "bbse cut 0.75": lambda: BBSE(cuts=[0.75], **CHECK),
+    "bbse cuts 0.1..0.9 (prior=bbse)": lambda: BBSE(cuts=[c / 10 for c in range(1, 10)], **CHECK),
+    "em (prior=em, default)": lambda: EM(**CHECK),
 }
 
 
@@ -113,7 +114,7 @@ def evaluate(oof: pd.DataFrame, held_y: np.ndarray, held_proba: np.ndarray, draw
             decision = decide(rule, estimator, oof, proba)
             rows.append({**common, "method": name, "estimate": decision.prior.value, "low": decision.prior.low,
                          "high": decision.prior.high, "forecast_f1": decision.forecast_f1,
-                         "f1": f1_score(y, proba >= decision.threshold)})
+                         "f1": f1_score(y, proba >= decision.threshold), "warned": decision.prior.warning is not None})
     return pd.DataFrame(rows)
 
 
@@ -128,7 +129,7 @@ def summarise(draws: pd.DataFrame) -> pd.DataFrame:
         mean_abs_forecast_error=("forecast_error", lambda e: e.abs().mean()),
         max_abs_forecast_error=("forecast_error", lambda e: e.abs().max()),
         f1_at_train_threshold=("f1_at_train_threshold", "mean"), best_f1_in_hindsight=("best_f1_in_hindsight", "mean"),
-        auc=("auc", "mean"), rows=("rows", "mean"),
+        auc=("auc", "mean"), rows=("rows", "mean"), warned=("warned", "mean"),
     ).reset_index()
 
 
@@ -138,7 +139,7 @@ def competition_estimates(oof: pd.DataFrame, test_proba: np.ndarray) -> pd.DataF
     for name, make in ESTIMATORS.items():
         decision = decide(rule, make(), oof, test_proba)
         rows.append({"method": name, "estimate": decision.prior.value, "low": decision.prior.low,
-                     "high": decision.prior.high, "threshold": decision.threshold,
+                     "high": decision.prior.high, "spread": decision.prior.spread, "threshold": decision.threshold,
                      "predicted_positive_rate": decision.predicted_positive_rate, "forecast_f1": decision.forecast_f1})
     return pd.DataFrame(rows)
 
@@ -184,18 +185,25 @@ def render(system: str, overrides: list[str], draws: int, table: pd.DataFrame, c
     lines = [f"### {system}", "", f"`{command}`: {len(held)} hold-out(s) of unseen customers ({sets}), each "
              f"resampled {draws} times to each prior; means and maxima over all draws.", "",
              "| prior | method | mean estimate | mean / max abs. error | 90% interval covers | forecast F1 | F1 reached "
-             "| mean / max abs. forecast error | F1 at train's threshold | best F1 in hindsight |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| mean / max abs. forecast error | F1 at train's threshold | best F1 in hindsight | stability warnings |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in table.itertuples():
         lines.append(f"| {r.prior:.2f} | {r.method} | {r.estimate:.3f} | {r.mean_abs_error:.3f} / {r.max_abs_error:.3f} | "
                      f"{r.interval_coverage:.0%} | {r.forecast_f1:.3f} | {r.f1:.3f} | {r.mean_abs_forecast_error:.3f} / "
-                     f"{r.max_abs_forecast_error:.3f} | {r.f1_at_train_threshold:.3f} | {r.best_f1_in_hindsight:.3f} |")
+                     f"{r.max_abs_forecast_error:.3f} | {r.f1_at_train_threshold:.3f} | {r.best_f1_in_hindsight:.3f} | "
+                     f"{r.warned:.0%} |")
     lines += ["", "On the competition's test file (unlabelled, 5,271 rows):", "",
-              "| method | estimate [90% interval] | threshold | predicted converted | forecast F1 |", "| --- | --- | --- | --- | --- |"]
+              "| method | estimate [90% interval] | spread over cuts 0.25, 0.5 | threshold | predicted converted | forecast F1 |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for r in competition.itertuples():
-        lines.append(f"| {r.method} | {r.estimate:.3f} [{r.low:.3f}, {r.high:.3f}] | {r.threshold:.4f} | "
+        lines.append(f"| {r.method} | {r.estimate:.3f} [{r.low:.3f}, {r.high:.3f}] | {r.spread:.3f} | {r.threshold:.4f} | "
                      f"{r.predicted_positive_rate:.1%} | {r.forecast_f1:.3f} |")
     return "\n".join(lines) + "\n"
+
+
+def markers(system: str) -> tuple[str, str]:
+    return (f"<!-- label_shift:{system}:begin (generated by `make label-shift`; edits inside are overwritten) -->",
+            f"<!-- label_shift:{system}:end -->")
 
 
 @task_wrapper
@@ -205,14 +213,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--draws", type=int, default=20, help="random subsets per prior and hold-out")
     parser.add_argument("--holdouts", type=int, default=1, help="customer hold-outs (seed, seed+1, ...)")
     parser.add_argument("--n-jobs", type=int, default=2, help="suite members fitted at once")
-    parser.add_argument("--write", type=Path, help="also write the tables to this Markdown file")
+    parser.add_argument("--output", type=Path, help="update this system's tables in this Markdown file "
+                                                    "(e.g. experiments/label_shift.md); the rest of the file stays")
     parser.add_argument("--cache", type=Path, help="keep the fitted predictions here (same overrides only)")
     args, overrides = parser.parse_known_args(argv)
     table, competition, held = run(args.system, overrides, args.draws, args.holdouts, args.n_jobs, args.cache)
     text = render(args.system, overrides, args.draws, table, competition, held)
     print(text, flush=True)
-    if args.write:
-        write_atomically({args.write: text})
+    if args.output:
+        begin, end = markers(args.system)
+        replace_block(args.output, f"{begin}\n{text}{end}", begin, end, "# Label shift: prior estimates and forecast F1\n")
 
 
 if __name__ == "__main__":

@@ -70,8 +70,10 @@ class PriorEstimator:
     name = "estimator"
 
     def __init__(self, fallback: float = 0.25, min_rows: int = 200, n_bootstrap: int = 200,
-                 confidence: float = 0.9, seed: int = 0):
+                 confidence: float = 0.9, seed: int = 0, check_cuts=(), max_spread: float = 0.1):
         self.fallback = check_probability(fallback, "prior.fallback")
+        self.check_cuts = as_cuts(check_cuts, "prior.check_cuts", allow_empty=True)
+        self.max_spread = float(max_spread)
         if int(min_rows) < 1 or int(n_bootstrap) < 0 or not 0 < float(confidence) < 1:
             raise ValueError("prior.min_rows must be >= 1, prior.n_bootstrap >= 0 and prior.confidence in (0, 1)")
         self.min_rows = int(min_rows)
@@ -98,7 +100,19 @@ class PriorEstimator:
         return PriorEstimate(float(value), low, high, self.name, warning, spread)
 
     def _stability(self, y, oof, scored, value) -> tuple[float, str | None]:
-        return 0.0, None
+        """Under pure label shift every score cut tells the same prior (BBSE at each of `check_cuts`);
+        estimates that disagree mean the file also differs from train in other ways (period,
+        customers), and the estimate deserves less trust."""
+        if not self.check_cuts:
+            return 0.0, None
+        others = {cut: bbse_point(y, oof, scored, [cut]) for cut in self.check_cuts}
+        spread = float(np.nanmax([value, *others.values()]) - np.nanmin([value, *others.values()]))
+        if spread <= self.max_spread:
+            return spread, None
+        detail = ", ".join(f"{v:.3f} at cut {c:g}" for c, v in others.items())
+        return spread, (f"the {self.name} prior estimate {value:.3f} disagrees with BBSE at other score cuts ({detail}): "
+                        "this file differs from train by more than its conversion rate, so treat the estimate "
+                        "and forecast_f1 with care")
 
     def _unusable(self, y, oof, scored) -> str | None:
         if len(scored) < self.min_rows:
@@ -140,36 +154,25 @@ class BBSE(PriorEstimator):
 
     name = "bbse"
 
-    def __init__(self, cuts=(0.5,), check_cuts=(), max_spread: float = 0.1, **kwargs):
+    def __init__(self, cuts=(0.5,), **kwargs):
         super().__init__(**kwargs)
         self.cuts = as_cuts(cuts, "prior.cuts")
-        self.check_cuts = as_cuts(check_cuts, "prior.check_cuts", allow_empty=True)
-        self.max_spread = float(max_spread)
 
-    def _point(self, y, oof, scored, cuts=None) -> float:
-        edges = np.quantile(oof[y == 1], self.cuts if cuts is None else cuts)
+    def _point(self, y, oof, scored) -> float:
+        return bbse_point(y, oof, scored, self.cuts)
 
-        def shares(values):
-            return np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1) / len(values)
 
-        positive, negative, target = shares(oof[y == 1]), shares(oof[y == 0]), shares(scored)
-        direction = positive - negative
-        norm = float(direction @ direction)
-        return float(direction @ (target - negative) / norm) if norm > 1e-12 else np.nan
+def bbse_point(y, oof, scored, cuts) -> float:
+    """The least-squares prior over the bins that `cuts` (quantiles of the positives' scores) make."""
+    edges = np.quantile(oof[y == 1], cuts)
 
-    def _stability(self, y, oof, scored, value) -> tuple[float, str | None]:
-        """Under pure label shift every cut gives the same prior; cuts that disagree mean the file also
-        differs from train in other ways (period, customers), and the estimate deserves less trust."""
-        if not self.check_cuts:
-            return 0.0, None
-        others = {cut: self._point(y, oof, scored, [cut]) for cut in self.check_cuts}
-        values = [value, *others.values()]
-        spread = float(np.nanmax(values) - np.nanmin(values))
-        if spread <= self.max_spread:
-            return spread, None
-        detail = ", ".join(f"{v:.3f} at cut {c:g}" for c, v in others.items())
-        return spread, (f"the prior estimate {value:.3f} depends on the cut ({detail}): this file differs from train "
-                        "by more than its conversion rate, so treat the estimate and forecast_f1 with care")
+    def shares(values):
+        return np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1) / len(values)
+
+    positive, negative, target = shares(oof[y == 1]), shares(oof[y == 0]), shares(scored)
+    direction = positive - negative
+    norm = float(direction @ direction)
+    return float(direction @ (target - negative) / norm) if norm > 1e-12 else np.nan
 
 
 def as_cuts(cuts, label: str, allow_empty: bool = False) -> list[float]:

@@ -65,21 +65,59 @@ def task_wrapper(task):
 
 
 def write_atomically(contents: dict[Path, str | bytes]) -> None:
-    """Every file appears complete or not at all: write temporaries, then rename them into place."""
-    temporaries = {}
+    """Every file appears complete or not at all, and a set of files is replaced together: temporaries
+    are written first, then renamed into place; if a rename fails, the files already replaced get
+    their previous content back (or are removed if they are new)."""
+    paths = list(contents)
+    if len({path.resolve() for path in paths}) != len(paths):
+        raise ValueError(f"two of the files to write are the same path: {[str(p) for p in paths]}")
+    temporaries, backups, replaced = {}, {}, []
     try:
         for path, data in contents.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temporaries[path] = temporary
-            with os.fdopen(handle, "wb") as file:
-                file.write(data.encode() if isinstance(data, str) else data)
-            os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private; the result is an ordinary file
-        for path, temporary in temporaries.items():
-            os.replace(temporary, path)
+            temporaries[path] = write_temporary(path, data)
+            if path.is_file():  # a hard link keeps the old content reachable without copying it
+                backups[path] = temporary_name(path, ".bak")
+                os.link(path, backups[path])
+        for path in paths:
+            os.replace(temporaries[path], path)
+            replaced.append(path)
+    except BaseException:
+        for path in replaced:  # put back what was there before this call
+            if path in backups:
+                os.replace(backups[path], path)
+            else:
+                path.unlink(missing_ok=True)
+        raise
     finally:
-        for temporary in temporaries.values():
-            Path(temporary).unlink(missing_ok=True)
+        for leftover in [*temporaries.values(), *backups.values()]:
+            Path(leftover).unlink(missing_ok=True)
+
+
+def write_temporary(path: Path, data: str | bytes) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(handle, "wb") as file:
+        file.write(data.encode() if isinstance(data, str) else data)
+    os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private; the result is an ordinary file
+    return temporary
+
+
+def temporary_name(path: Path, suffix: str) -> str:
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(handle)
+    os.unlink(name)  # os.link needs a free name
+    return name
+
+
+def replace_block(path: Path, block: str, begin: str, end: str, heading: str) -> None:
+    """Put `block` (which starts with `begin` and ends with `end`) in place of the file's block between
+    those markers, or append it (to a new file: after `heading`); the rest stays; written atomically."""
+    text = path.read_text() if path.exists() else heading
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    write_atomically({path: text})
 
 
 def current_umask() -> int:
