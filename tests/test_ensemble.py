@@ -1,6 +1,5 @@
 """Stacking ensemble and leaderboard on tiny synthetic runs in the session's temporary store."""
 
-import joblib
 import mlflow
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ from leadconv.ensemble import align_oof, build_ensemble, stack_out_of_fold
 from leadconv.errors import DataError
 from leadconv.leaderboard import write_leaderboard
 from leadconv.metrics import fold_f1
+from leadconv.runs import load_object
 from leadconv.stackers import MeanStacker
 
 BASE_EXPERIMENT = "test-ensemble-base"
@@ -71,8 +71,7 @@ def test_stacker_is_cross_validated_on_the_base_runs_folds(base_runs):
     oof = artifact_frame(run.info.run_id, "predictions/oof.parquet")
     matrix = artifact_frame(run.info.run_id, "predictions/base_oof.parquet").set_index("row")
     columns = run.data.tags["base_run_ids"].split(",")
-    stacker = joblib.load(mlflow.artifacts.download_artifacts(run_id=run.info.run_id,
-                                                              artifact_path="models/stacker.joblib"))
+    stacker = load_object(run.info.run_id, "models/stacker.skops")
     for _, part in oof.groupby(["repeat", "fold"]):
         train = matrix.drop(index=part["row"])
         refit = stacker.__class__(**stacker.get_params()).fit(train[columns], train["y_true"])

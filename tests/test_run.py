@@ -9,6 +9,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from conftest import SYNTHETIC, run_in_process, run_script, runs_of, tiny
 from leadconv import schema
 from leadconv.metrics import fold_f1
+from leadconv.runs import load_object
 from leadconv.synthetic import write_synthetic
 from leadconv.tracking import tracked_run
 
@@ -70,10 +71,8 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
 
 
 def test_logged_fold_models_reproduce_test_predictions(logged_run):
-    import joblib
-
     run, _ = logged_run
-    models = joblib.load(artifact(run, "models/fold_pipelines.joblib"))
+    models = load_object(run.info.run_id, "models/fold_pipelines.skops")
     assert len(models) == 3
     from leadconv.data import SyntheticData
 

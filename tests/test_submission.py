@@ -199,9 +199,9 @@ def delete_artifact(run_id: str, path: str) -> None:
 def test_deleted_base_run_artifacts_are_reported(competition_file, tmp_path, experiment):
     base = run_in_process(tiny("logreg", "save_models=true"), experiment)["run_id"]
     ensemble_of(experiment)
-    delete_artifact(base, "models/fold_pipelines.joblib")
+    delete_artifact(base, "models/fold_pipelines.skops")
     output = tmp_path / "submission.csv"
-    with pytest.raises(DataError, match=f"run {base} has no artifact models/fold_pipelines.joblib"):
+    with pytest.raises(DataError, match=f"run {base} has no artifact models/fold_pipelines.skops"):
         make_submission(*submit_config(experiment, competition_file, output))
     assert not output.exists() and not output.with_suffix(".json").exists()
     delete_artifact(base, "predictions/oof.parquet")

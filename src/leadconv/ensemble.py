@@ -14,7 +14,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
 import mlflow
 import pandas as pd
 from hydra.utils import instantiate
@@ -23,7 +22,7 @@ from omegaconf import DictConfig
 from sklearn.base import clone
 
 from leadconv import runs as store
-from leadconv import schema, tracking
+from leadconv import persistence, schema, tracking
 from leadconv.errors import ConfigError, DataError
 from leadconv.decision import decide
 from leadconv.metrics import OBJECTIVES, score_run
@@ -168,7 +167,7 @@ def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
 
 def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     """Select, stack, decide for the test file's prior, score and log; returns the metrics and the run id."""
-    stacker, rule, prior = instantiate(cfg.stacker), instantiate(cfg.threshold), instantiate(cfg.prior)
+    stacker, rule, prior = (instantiate(cfg[group], _convert_="all") for group in ("stacker", "threshold", "prior"))
     if cfg.select.metric not in OBJECTIVES:
         raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
@@ -199,8 +198,8 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
         tracking.log_frame(base_table(runs, weights), "stacker_weights.csv")
         log_figures(threshold_figures(base.y.to_numpy(), per_row.to_numpy(), decision.threshold))
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "stacker.joblib"
-            joblib.dump(final, path)
+            path = Path(tmp) / "stacker.skops"
+            persistence.dump(final, path)
             mlflow.log_artifact(str(path), artifact_path="models")
     print(f"Ensemble CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} ({metrics['cv_f1_gain']:+.4f} vs the best "
           f"base run) | {decision.summary()} | {len(runs)} base runs | MLflow run {run.info.run_id}", flush=True)

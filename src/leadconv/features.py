@@ -248,9 +248,10 @@ class EngineeredFeatures(CleanFeatures):
         cleaned = self._clean(X)
         self._learn_levels(cleaned)
         known = pd.concat([cleaned, self._unlabeled_cleaned()], ignore_index=True)
-        self.counts_ = {c: known[c].value_counts() for c in self.count_columns}
+        self.counts_ = {c: known[c].value_counts().to_dict() for c in self.count_columns}  # plain dicts: skops-safe
         countries = known.dropna(subset=["response_corporate", "customer_country"])
-        self.home_country_ = countries.groupby("response_corporate")["customer_country"].agg(lambda s: s.mode().iloc[0])
+        self.home_country_ = countries.groupby("response_corporate")["customer_country"].agg(
+            lambda s: s.mode().iloc[0]).to_dict()
         self.target_encoder_ = self._target_encoder(self.encoding_splits).fit(_as_text(cleaned[self._encoded]), y)
         return self._engineer(X, cleaned, self.target_encoder_.transform(_as_text(cleaned[self._encoded])))
 

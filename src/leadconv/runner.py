@@ -10,14 +10,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
 import mlflow
 from mlflow.models import infer_signature
 import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from leadconv import plots, schema, sweeps, tracking
+from leadconv import persistence, plots, schema, sweeps, tracking
 from leadconv.data import Dataset
 from leadconv.errors import ConfigError
 from leadconv.decision import decide
@@ -51,7 +50,7 @@ def build_components(cfg: DictConfig) -> Components:
     built = {}
     for group in GROUPS:
         try:
-            built[group] = instantiate(cfg[group])
+            built[group] = instantiate(cfg[group], _convert_="all")  # plain lists and dicts: picklable, skops-safe
         except Exception as error:
             cause = error.__cause__ or error
             raise ConfigError(f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/") from None
@@ -128,8 +127,8 @@ def log_outputs(dataset: Dataset, result: CVResult, threshold: float, save_model
                  **threshold_figures(result.oof_labels(), result.oof_proba(), threshold)})
     if save_models:
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "fold_pipelines.joblib"
-            joblib.dump(result.models, path, compress=3)
+            path = Path(tmp) / "fold_pipelines.skops"
+            persistence.dump(result.models, path)
             mlflow.log_artifact(str(path), artifact_path="models")
 
 

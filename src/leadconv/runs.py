@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import joblib
 import mlflow
 import pandas as pd
 from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 
+from leadconv import persistence
 from leadconv.errors import DataError
 
 # An ensemble downloads a few small files per base run: a progress bar for each drowns the output.
@@ -50,4 +50,5 @@ def read_frame(run_id: str, path: str) -> pd.DataFrame:
 
 
 def load_object(run_id: str, path: str):
-    return joblib.load(artifact(run_id, path))
+    """A logged skops model, rebuilt only from trusted types (leadconv.persistence)."""
+    return persistence.load(artifact(run_id, path), f"run {run_id}'s {path}")

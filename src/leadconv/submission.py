@@ -1,8 +1,8 @@
 """Score a competition-layout CSV with an ensemble run and write the submission atomically.
 
 New rows are scored by the models already logged, not refit: each base run's fold pipelines
-(models/fold_pipelines.joblib) predict, their mean is that run's probability (as for its test
-file), the ensemble's fitted stacker (models/stacker.joblib) combines the runs, and the
+(models/fold_pipelines.skops) predict, their mean is that run's probability (as for its test
+file), the ensemble's fitted stacker (models/stacker.skops) combines the runs, and the
 ensemble's threshold decides. Nothing is random, so the same ensemble run and input file give
 the same submission.
 
@@ -90,10 +90,10 @@ def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
 
 def score(run: Run, features: pd.DataFrame) -> np.ndarray:
     """The ensemble's probability for each row of `features`, from logged models only."""
-    stacker = store.load_object(run.info.run_id, "models/stacker.joblib")
+    stacker = store.load_object(run.info.run_id, "models/stacker.skops")
     base = {}
     for run_id in run.data.tags["base_run_ids"].split(","):
-        pipelines = store.load_object(run_id, "models/fold_pipelines.joblib")
+        pipelines = store.load_object(run_id, "models/fold_pipelines.skops")
         if not pipelines:
             raise DataError(f"base run {run_id} logged no fold pipelines; rerun it with save_models=true")
         base[run_id] = np.mean([pipeline.predict_proba(features)[:, 1] for pipeline in pipelines], axis=0)
@@ -114,7 +114,7 @@ def fill_predictions(text: pd.DataFrame, proba: np.ndarray, threshold: float) ->
 def decide_for_file(cfg: DictConfig, run: Run, proba: np.ndarray) -> Decision:
     """The threshold for this file's own estimated prior, from the ensemble's out-of-fold predictions
     (the submit config's threshold= and prior= groups decide; the ensemble's logged test threshold does not)."""
-    rule, prior = instantiate(cfg.threshold), instantiate(cfg.prior)
+    rule, prior = (instantiate(cfg[group], _convert_="all") for group in ("threshold", "prior"))
     return decide(rule, prior, store.read_frame(run.info.run_id, "predictions/oof.parquet"), proba)
 
 

@@ -1,0 +1,78 @@
+"""Fitted models are saved with skops and loaded only from trusted types (leadconv.persistence)."""
+
+import glob
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+
+from conftest import CONF, compose_config, tiny
+from leadconv.data import SyntheticData
+from leadconv.errors import DataError
+from leadconv.persistence import TRUSTED_TYPES, dump, load
+from leadconv.runner import build_components
+from leadconv.stackers import LightGBMStacker, LogisticStacker, MeanStacker, RankMeanStacker
+
+
+def options(group: str) -> list[str]:
+    return sorted(os.path.basename(p)[:-5] for p in glob.glob(str(CONF / group / "*.yaml")))
+
+
+# every model, every feature set and every sampler of conf/, each in at least one fitted pipeline
+COMBINATIONS = ([(model, "raw", "none") for model in options("model")]
+                + [(model, features, "none") for features in options("features") for model in ("lightgbm", "logreg")]
+                + [("lightgbm", "engineered", sampler) for sampler in options("sampler")])
+
+
+@pytest.fixture(scope="module")
+def data():
+    return SyntheticData(n_rows=600, n_test=100, seed=1).load()
+
+
+@pytest.mark.parametrize("model, features, sampler", COMBINATIONS)
+def test_every_configured_pipeline_round_trips_with_trusted_types_only(model, features, sampler, data, tmp_path):
+    cfg, _ = compose_config(tiny(model, f"features={features}", f"sampler={sampler}"))
+    fitted = build_components(cfg).pipeline.fit(data.train, data.y)
+    path = tmp_path / "fold_pipelines.skops"
+    dump([fitted], path)
+    assert set(sio.get_untrusted_types(file=path)) <= set(TRUSTED_TYPES)
+    loaded = load(path, "test pipeline")[0]
+    assert np.array_equal(loaded.predict_proba(data.test), fitted.predict_proba(data.test))
+
+
+@pytest.mark.parametrize("stacker", [MeanStacker(), RankMeanStacker(), LogisticStacker(), LightGBMStacker()],
+                         ids=lambda s: type(s).__name__)
+def test_every_stacker_round_trips(stacker, tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = pd.DataFrame(rng.random((300, 2)), columns=["a", "b"]), (rng.random(300) < 0.3).astype(int)
+    fitted = stacker.fit(X, y)
+    dump(fitted, tmp_path / "stacker.skops")
+    assert np.array_equal(load(tmp_path / "stacker.skops", "stacker").predict_proba(X), fitted.predict_proba(X))
+
+
+class Payload:
+    """What an attacker with write access to the store would plant: code that runs when rebuilt."""
+
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def test_a_model_naming_an_untrusted_type_is_refused_before_anything_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "stacker.skops"
+    dump({"model": Payload()}, path)
+    with pytest.raises(DataError, match=r"refusing to load run abc's models/stacker.skops: .*\(test_persistence.Payload\)"):
+        load(path, "run abc's models/stacker.skops")
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_a_pickle_in_place_of_a_skops_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "stacker.skops"
+    path.write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(DataError, match="is not a readable skops file"):
+        load(path, "run abc's models/stacker.skops")
+    assert not (tmp_path / "PWNED").exists()
