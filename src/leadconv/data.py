@@ -50,6 +50,10 @@ def normalise_types(frame: pd.DataFrame) -> pd.DataFrame:
                 "fix or blank those cells"
             )
         out[column] = values.astype(float)
+        infinite = np.isinf(out[column])
+        if infinite.any():
+            raise DataError(f"column {column!r} holds an infinite value ({int(infinite.sum())} rows, e.g. "
+                            f"{str(frame.loc[infinite, column].iloc[0])[:20]!r}); fix or blank those cells")
     for column in schema.CATEGORICAL:
         text = out[column].astype(str).str.strip()
         out[column] = text.where(out[column].notna() & (text != ""), np.nan)
@@ -70,13 +74,21 @@ def parse_label(values: pd.Series) -> np.ndarray:
     return positive.to_numpy(dtype=np.int8)
 
 
+def shorten(items, limit: int = 3, width: int = 24) -> str:
+    """A list for an error message, cut short: input can be arbitrarily long garbage."""
+    items = [str(item) for item in items]
+    shown = [item if len(item) <= width else item[:width] + "…" for item in items[:limit]]
+    return repr(shown) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def check_columns(frame: pd.DataFrame, expected: list[str], path: str) -> None:
     missing = [c for c in expected if c not in frame.columns]
     unexpected = [c for c in frame.columns if c not in expected]
     if missing or unexpected:
         raise DataError(
-            f"{path} has the wrong columns (missing: {missing or 'none'}; unexpected: "
-            f"{unexpected or 'none'}); it must have the competition's header: {', '.join(expected)}"
+            f"{path} has the wrong columns (missing: {shorten(missing) if missing else 'none'}; unexpected: "
+            f"{shorten(unexpected) if unexpected else 'none'}); it must have the competition's header "
+            f"({len(expected)} columns: {', '.join(expected[:3])}, …)"
         )
 
 
@@ -116,6 +128,12 @@ def read_csv(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=text_columns)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty; restore the competition file") from None
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path} is not UTF-8 text (byte {error.start}); save it as UTF-8 CSV") from None
+    except (pd.errors.ParserError, ValueError) as error:
+        detail = str(error).strip().splitlines()[-1][:150] if str(error).strip() else type(error).__name__
+        raise DataError(f"{path} is not a well-formed CSV ({detail}); save it as comma-separated UTF-8 text with "
+                        "the competition's header") from None
     if frame.empty:
         raise DataError(f"{path} has a header but no rows; restore the competition file")
     return frame

@@ -24,6 +24,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.entities import Run
+from mlflow.exceptions import MlflowException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
@@ -75,7 +76,11 @@ def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
     the store has no runs to stack)."""
     tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
     if cfg.ensemble_run_id:
-        run = mlflow.get_run(cfg.ensemble_run_id)
+        try:
+            run = mlflow.get_run(str(cfg.ensemble_run_id))
+        except MlflowException:
+            raise ConfigError(f"ensemble_run_id={cfg.ensemble_run_id} is not a run of {tracking.redact(mlflow.get_tracking_uri())}; "
+                              "pass the ensemble_run_id of an earlier sidecar, or leave it unset") from None
         if not store.is_ensemble(run):
             raise ConfigError(f"run {cfg.ensemble_run_id} is not an ensemble run; pass the id of one "
                               "(tag run_type=ensemble) or leave ensemble_run_id unset")

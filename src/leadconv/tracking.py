@@ -7,10 +7,13 @@ import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import mlflow
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+
+from leadconv.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +27,33 @@ def artifact_location_for(uri: str, artifact_location: str | None) -> str | None
     return None  # a tracking server decides
 
 
+def redact(uri: str) -> str:
+    """The URI without its password, for messages."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def check_server(uri: str, timeout: float = 10.0) -> None:
+    """A tracking server must answer before a run starts: MLflow itself retries for minutes."""
+    if not uri.startswith(("http://", "https://")):
+        return
+    import requests
+
+    try:
+        requests.get(uri.rstrip("/") + "/health", timeout=timeout).raise_for_status()
+    except requests.RequestException as error:
+        reason = type(error).__name__ if not isinstance(error, requests.HTTPError) else f"HTTP {error.response.status_code}"
+        raise ConfigError(f"the MLflow tracking server {redact(uri)} does not answer ({reason}); start it "
+                          "or point MLFLOW_TRACKING_URI at a running one") from None
+
+
 def setup(uri: str, experiment: str, artifact_location: str | None = None) -> str:
     """Point MLflow at `uri` and return the id of `experiment`, creating it when new."""
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    check_server(uri)
     mlflow.set_tracking_uri(uri)
     found = mlflow.get_experiment_by_name(experiment)
     if found is not None:

@@ -33,6 +33,7 @@ from optuna.samplers import BaseSampler, TPESampler
 from optuna.trial import TrialState
 
 from leadconv import PROJECT_ROOT, sweeps, tracking
+from leadconv.tracking import redact
 from leadconv.errors import ConfigError, LeadConvError
 
 log = logging.getLogger(__name__)
@@ -76,18 +77,6 @@ def open_storage(url: str, heartbeat_seconds: int = 30) -> optuna.storages.BaseS
     except Exception as error:  # noqa: BLE001 - any driver, any reason: one message
         raise ConfigError(f"cannot open the Optuna storage {redact(url)!r}: {last_line(error)}; fix "
                           "hydra.sweeper.storage (an Optuna RDB URL, or journal:/path/file.log)") from None
-
-
-def redact(url: str) -> str:
-    """A storage URL without its password, for logs and tags."""
-    if url.startswith("journal:"):
-        return url
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a URL: nothing to hide
-        return url
 
 
 def last_line(error: BaseException) -> str:

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedGroupKFold, StratifiedKFold
 
+from leadconv.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Fold:
@@ -38,11 +40,14 @@ class StratifiedCV:
 
     def split(self, X, y, groups=None) -> list[Fold]:
         if self.duplicates == "ignore":
+            check_enough_groups(np.asarray(y), np.arange(len(y)), self.n_splits, "cv=stratified", "rows")
             splitter = RepeatedStratifiedKFold(n_splits=self.n_splits, n_repeats=self.n_repeats,
                                                random_state=self.seed)
             splits = splitter.split(X, y)
             return [Fold(i // self.n_splits, i % self.n_splits, tr, va) for i, (tr, va) in enumerate(splits)]
-        return stratified_group_folds(X, y, row_groups(X), self.n_splits, self.n_repeats, self.seed)
+        groups = row_groups(X)
+        check_enough_groups(np.asarray(y), groups, self.n_splits, "cv=stratified", "distinct rows")
+        return stratified_group_folds(X, y, groups, self.n_splits, self.n_repeats, self.seed)
 
     def describe(self) -> dict:
         return {"cv_scheme": "stratified", "cv_duplicates": self.duplicates, "cv_rows_never_validated": 0}
@@ -73,6 +78,7 @@ class GroupCV:
         self.train_only_groups_ = int(large.sum())
         self.rows_never_validated_ = len(train_only)
         rest = np.flatnonzero(~large[codes])
+        check_enough_groups(np.asarray(y)[rest], codes[rest], self.n_splits, "cv=group", "customers")
         folds = stratified_group_folds(rest, np.asarray(y)[rest], codes[rest], self.n_splits, self.n_repeats, self.seed)
         return [Fold(f.repeat, f.fold, np.sort(np.concatenate([rest[f.train], train_only])), rest[f.valid])
                 for f in folds]
@@ -110,6 +116,16 @@ def row_groups(X: pd.DataFrame) -> np.ndarray:
 def check_duplicates(duplicates) -> None:
     if duplicates not in DUPLICATE_POLICIES:
         raise ValueError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
+
+
+def check_enough_groups(y: np.ndarray, groups: np.ndarray, n_splits: int, scheme: str, unit: str) -> None:
+    """Every validation fold needs both classes: fail before fitting, naming the numbers and the fix."""
+    positive = len(np.unique(groups[y == 1]))
+    negative = len(np.unique(groups[y == 0]))
+    if min(positive, negative) < n_splits:
+        raise ConfigError(f"{scheme} with cv.n_splits={n_splits} needs at least {n_splits} {unit} with converted leads "
+                          f"and {n_splits} without, but the data has {positive} and {negative}; lower cv.n_splits "
+                          "or use more rows")
 
 
 def check_split_counts(n_splits, n_repeats) -> None:
