@@ -45,7 +45,7 @@ results: ## regenerate the table in experiments/results.md from MLflow (experime
 .PHONY: label-shift
 LABEL_SHIFT := $(PY) -m leadconv.label_shift --output experiments/label_shift.md --draws 20
 label-shift: ## prior estimates and forecast F1 on held-out customers at priors 0.05-0.35 -> experiments/label_shift.md (about 30 min)
-	$(LABEL_SHIFT) --system single --holdouts 5 model.n_jobs=2 $(LABEL_SHIFT_ARGS)
+	$(LABEL_SHIFT) --system single --holdouts 5 $(LABEL_SHIFT_ARGS)
 	$(LABEL_SHIFT) --system default_suite --holdouts 2 $(LABEL_SHIFT_ARGS)
 
 .PHONY: ensemble submit leaderboard

@@ -57,6 +57,14 @@ CONFIG_CASES = {
     "unknown objective": (["objective=accuracy"], "objective=accuracy is not a run metric"),
     "more folds than customers": (["cv.n_splits=40"], "cv=group with cv.n_splits=40 needs at least 40 customers"),
     "tracking server down": (["tracking.uri=http://127.0.0.1:9"], "tracking server http://127.0.0.1:9 does not answer"),
+    "negative learning rate": (["model=lightgbm", "model.learning_rate=-0.1"], "model.learning_rate must be a number > 0"),
+    "learning rate not a number": (["model=lightgbm", "model.learning_rate=abc"], "model.learning_rate must be"),
+    "catboost iterations not a number": (["model=catboost", "model.iterations=abc"],
+                                         "model.iterations must be an integer"),
+    "row count not a number": (["dataset.n_rows=abc"], "dataset.n_rows must be a whole number"),
+    "smote on a fold with one converted lead": (["dataset.n_rows=30", "cv=stratified", "cv.n_splits=2", "sampler=smote",
+                                                 "cv.duplicates=ignore", "dataset.positive_rate=0.05"],
+                                                "needs at least 2 rows of each class in every training fold"),
 }
 
 
@@ -93,8 +101,8 @@ def test_bad_data_file(case, tmp_path):
 def test_bad_config_value(case, tmp_path):
     overrides, expected = CONFIG_CASES[case]
     store = tmp_path / "mlruns" / "mlflow.db"
-    result = run_script(["dataset=synthetic", "dataset.n_rows=400", "model=logreg", "model.max_iter=50",
-                         "save_models=false", f"tracking.uri=sqlite:///{store}", *overrides], timeout=60)
+    result = run_script(["dataset=synthetic", "dataset.n_rows=400", "save_models=false",
+                         f"tracking.uri=sqlite:///{store}", *overrides], timeout=60)
     assert_one_error_line(result, expected)
     assert not {"FINISHED", "RUNNING"} & set(runs_in(store))
 

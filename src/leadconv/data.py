@@ -171,6 +171,13 @@ class SyntheticData:
     def load(self) -> Dataset:
         from leadconv.synthetic import make_synthetic
 
+        for key in ("n_rows", "n_test"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise DataError(f"dataset.{key} must be a whole number >= 1, got {value!r}; e.g. dataset.{key}=3000")
+        if not isinstance(self.positive_rate, (int, float)) or not 0 < self.positive_rate < 1:
+            raise DataError(f"dataset.positive_rate must be a number in (0, 1), got {self.positive_rate!r}")
+
         train, test = make_synthetic(self.n_rows, self.n_test, self.seed, self.positive_rate)
         source = f"synthetic(n_rows={self.n_rows}, n_test={self.n_test}, seed={self.seed})"
         return build_dataset("synthetic", train, test, source)

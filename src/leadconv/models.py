@@ -24,6 +24,32 @@ from leadconv.errors import ConfigError
 from leadconv.features import categorical_columns
 
 
+# Numeric settings every model factory shares, checked when the model is built (before any data is
+# read): a bad value then fails in a second, not in the middle of the first fold.
+PARAM_RULES = {
+    "learning_rate": ("a number > 0", lambda v: v > 0), "C": ("a number > 0", lambda v: v > 0),
+    "l2_leaf_reg": ("a number >= 0", lambda v: v >= 0), "reg_lambda": ("a number >= 0", lambda v: v >= 0),
+    "subsample": ("a number in (0, 1]", lambda v: 0 < v <= 1), "colsample_bytree": ("a number in (0, 1]", lambda v: 0 < v <= 1),
+    "n_estimators": ("an integer >= 1", lambda v: v >= 1 and float(v).is_integer()),
+    "iterations": ("an integer >= 1", lambda v: v >= 1 and float(v).is_integer()),
+    "max_iter": ("an integer >= 1", lambda v: v >= 1 and float(v).is_integer()),
+    "depth": ("an integer >= 1", lambda v: v >= 1 and float(v).is_integer()),
+    "num_leaves": ("an integer >= 2", lambda v: v >= 2 and float(v).is_integer()),
+    "max_leaf_nodes": ("an integer >= 2", lambda v: v >= 2 and float(v).is_integer()),
+}
+
+
+def check_params(model) -> None:
+    """Raise ValueError naming the first setting of `model` (its own or a pipeline step's) that is invalid."""
+    for key, value in model.get_params(deep=True).items():
+        name = key.rsplit("__", 1)[-1]
+        if name not in PARAM_RULES or value is None:
+            continue
+        meaning, valid = PARAM_RULES[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not valid(value):
+            raise ValueError(f"model.{name} must be {meaning}, got {value!r}")
+
+
 def sklearn_class_weight(class_weight):
     """`balanced` | None | positive-class ratio -> scikit-learn's class_weight argument."""
     if class_weight is None or class_weight == "balanced":

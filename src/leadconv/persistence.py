@@ -22,7 +22,7 @@ TRUSTED_TYPES = sorted([
     # the project's own components
     "leadconv.features.RawFeatures", "leadconv.features.CleanFeatures", "leadconv.features.EngineeredFeatures",
     "leadconv.features.TabularEncoder", "leadconv.models.CatBoostModel", "leadconv.models.XGBoostModel",
-    "leadconv.models._onehot_name", "leadconv.samplers.CategoryPreservingSampler",
+    "leadconv.models._onehot_name", "leadconv.samplers.CategoryPreservingSampler", "leadconv.samplers.FoldSizedSMOTENC",
     "leadconv.stackers.MeanStacker", "leadconv.stackers.RankMeanStacker", "leadconv.stackers.LogisticStacker",
     "leadconv.stackers.LightGBMStacker",
     # pipelines and samplers

@@ -21,6 +21,7 @@ from leadconv.data import Dataset
 from leadconv.errors import ConfigError
 from leadconv.decision import decide
 from leadconv.metrics import OBJECTIVES, per_row, score_run
+from leadconv.models import check_params
 from leadconv.samplers import categorical_handling
 from leadconv.training import CVResult, build_pipeline, cross_validate
 from leadconv.validation import folds_digest
@@ -51,6 +52,8 @@ def build_components(cfg: DictConfig) -> Components:
     for group in GROUPS:
         try:
             built[group] = instantiate(cfg[group], _convert_="all")  # plain lists and dicts: picklable, skops-safe
+            if group == "model":
+                check_params(built[group])
         except Exception as error:
             cause = error.__cause__ or error
             raise ConfigError(f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/") from None
@@ -61,8 +64,8 @@ def build_components(cfg: DictConfig) -> Components:
 
 
 def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]:
+    parts = build_components(cfg)  # every config value is checked before any data is read
     dataset: Dataset = instantiate(cfg.dataset).load()
-    parts = build_components(cfg)
     if getattr(parts.features, "transductive", False):  # statistics may read the test rows' features
         parts.features.set_params(unlabeled=dataset.test)
     folds = parts.cv.split(dataset.train, dataset.y, dataset.groups)

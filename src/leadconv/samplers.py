@@ -5,9 +5,13 @@ codes that mean nothing. They are wrapped in `CategoryPreservingSampler`, which 
 the numeric columns only and gives each synthetic row the categories of its nearest original
 row of the same class. SMOTENC handles categories itself (categorical_features="auto" reads
 the category dtype). `categorical_handling` names the choice; it is logged with every run.
+On a training fold with fewer converted leads than `k_neighbors` + 1, the neighbour count is
+lowered to fit, with a warning (`fitted_to_fold`).
 """
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pandas as pd
@@ -16,7 +20,39 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from leadconv.errors import FeatureError
 from leadconv.features import categorical_columns
+
+log = logging.getLogger(__name__)
+
+
+NEIGHBOUR_PARAMS = ("k_neighbors", "n_neighbors")  # neighbours among the minority class's rows
+
+
+def fitted_to_fold(sampler, y):
+    """A clone of `sampler` whose neighbour counts fit this training fold. An interpolating sampler
+    needs k + 1 converted leads; on a small fold k is lowered to what the fold has, with a warning,
+    rather than failing in the middle of a run."""
+    minority = int(np.bincount(np.asarray(y, dtype=int), minlength=2).min())
+    name = type(sampler).__name__
+    if minority < 2:
+        raise FeatureError(f"{name} needs at least 2 rows of each class in every training fold, but one has {minority}; "
+                           "use more rows, a smaller cv.n_splits, or sampler=random_over")
+    sampler = clone(sampler)
+    lowered = {key: minority - 1 for key, value in sampler.get_params(deep=False).items()
+               if key in NEIGHBOUR_PARAMS and isinstance(value, int) and value > minority - 1}
+    if lowered:
+        log.warning("%s: a training fold has only %d rows of its smaller class; using %s", name, minority,
+                    ", ".join(f"{key}={value}" for key, value in lowered.items()))
+        sampler.set_params(**lowered)
+    return sampler
+
+
+class FoldSizedSMOTENC(SMOTENC):
+    """SMOTENC whose `k_neighbors` is lowered on folds with fewer converted leads (`fitted_to_fold`)."""
+
+    def fit_resample(self, X, y, **params):
+        return fitted_to_fold(SMOTENC(**self.get_params()), y).fit_resample(X, y, **params)
 
 
 def no_sampler():
@@ -39,7 +75,7 @@ class CategoryPreservingSampler(BaseEstimator):
         categorical = categorical_columns(X)
         numeric = X.drop(columns=categorical)
         values = numeric.to_numpy(dtype=float)
-        resampled, y_out = clone(self.sampler).fit_resample(values, y)
+        resampled, y_out = fitted_to_fold(self.sampler, y).fit_resample(values, y)
         n = len(X)
         if not np.array_equal(resampled[:n], values):
             raise RuntimeError(f"{type(self.sampler).__name__} did not keep the original rows first; it cannot be wrapped")

@@ -12,6 +12,7 @@ import atexit
 import logging
 import math
 import os
+import sys
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
@@ -99,7 +100,7 @@ class SweepParentRun(Callback):
         swept = [o for o in sweep_overrides(config) if "," in o or "(" in o or o.startswith("+experiment=")]
         name = " ".join(["sweep", *swept])
         run = self.client.create_run(experiment_id, run_name=name[:250], tags={
-            "sweep": name[:5000], "sweep_overrides": " ".join(sweep_overrides(config))[:5000],
+            **tracking.process_tags(), "sweep": name[:5000], "sweep_overrides": " ".join(sweep_overrides(config))[:5000],
             "sweep_dir": str(Path(config.hydra.sweep.dir).resolve()), "git_commit": tracking.git_commit()})
         self.parent_id = run.info.run_id
         os.environ[PARENT_RUN_ENV] = self.parent_id
@@ -133,6 +134,10 @@ class SweepParentRun(Callback):
         best = f", best {objective} {summary[f'best_{objective}']:.4f}" if f"best_{objective}" in summary else ""
         print(f"sweep: {summary['n_finished']}/{summary['n_runs']} runs finished{best} | "
               f"MLflow parent run {parent_id}", flush=True)
+        if summary["n_runs"] and not summary["n_finished"]:  # a sweep that produced nothing is a failure
+            print(f"error: every job of the sweep failed ({summary['n_runs']} runs); see the jobs' logs under "
+                  f"{config.hydra.sweep.dir}", file=sys.stderr, flush=True)
+            sys.exit(1)
 
     def _close(self, status: str) -> None:
         if self.parent_id is not None:

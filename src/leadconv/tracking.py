@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
@@ -50,7 +52,8 @@ def check_server(uri: str, timeout: float = 10.0) -> None:
 
 
 def setup(uri: str, experiment: str, artifact_location: str | None = None) -> str:
-    """Point MLflow at `uri` and return the id of `experiment`, creating it when new."""
+    """Point MLflow at `uri` and return the id of `experiment`, creating it when new. Runs that a
+    killed process of this machine left RUNNING are marked KILLED on the way (`repair_dead_runs`)."""
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     check_server(uri)
@@ -58,16 +61,55 @@ def setup(uri: str, experiment: str, artifact_location: str | None = None) -> st
     found = mlflow.get_experiment_by_name(experiment)
     if found is not None:
         experiment_id = found.experiment_id
+        repair_dead_runs(experiment_id)
     else:
         experiment_id = mlflow.create_experiment(experiment, artifact_location=artifact_location_for(uri, artifact_location))
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
 
 
+def process_tags() -> dict[str, str]:
+    """Who runs this run: a later command on the same host can tell whether that process is gone."""
+    return {"host": socket.gethostname(), "pid": str(os.getpid()), "pid_started": process_start(os.getpid())}
+
+
+def process_start(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux), so a reused pid is not mistaken for it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def process_alive(pid: str, started: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True  # someone else's process, or no pid recorded: not ours to judge
+    return not started or process_start(int(pid)) in ("", started)
+
+
+def repair_dead_runs(experiment_id: str) -> list[str]:
+    """Mark KILLED the RUNNING runs whose process, on this host, no longer exists (SIGKILL, a crash,
+    a lost machine cannot mark their own runs); returns their ids."""
+    client = mlflow.MlflowClient()
+    host = socket.gethostname()
+    running = client.search_runs([experiment_id], filter_string=f"attributes.status = 'RUNNING' and tags.host = '{host}'",
+                                 max_results=1000)
+    dead = [run for run in running if not process_alive(run.data.tags.get("pid", ""), run.data.tags.get("pid_started", ""))]
+    for run in dead:
+        client.set_tag(run.info.run_id, "killed_by", "repair: its process was gone")
+        client.set_terminated(run.info.run_id, "KILLED")
+        log.warning("marked run %s KILLED: its process %s on %s is gone", run.info.run_id, run.data.tags.get("pid"), host)
+    return [run.info.run_id for run in dead]
+
+
 @contextmanager
 def tracked_run(run_name: str | None = None, tags: dict | None = None, nested: bool = False):
     """An MLflow run that ends FAILED on an error and KILLED on Ctrl-C, never left RUNNING."""
-    run = mlflow.start_run(run_name=run_name, tags=tags, nested=nested)
+    run = mlflow.start_run(run_name=run_name, tags={**process_tags(), **(tags or {})}, nested=nested)
     try:
         yield run
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 STORAGE_ENV, STUDY_ENV, TRIAL_ENV, TRIAL_ID_ENV = sweeps.STORAGE_ENV, sweeps.STUDY_ENV, sweeps.TRIAL_ENV, sweeps.TRIAL_ID_ENV
 JOB_FAILED = "job_failed"  # user attribute of a trial whose job failed (a killed trial has none)
+OWNER = "worker"  # user attribute: host and pid of the sweeper process that runs the trial
 
 
 # ---------------------------------------------------------------- storage and sampler
@@ -274,10 +276,13 @@ def study_parent(client: MlflowClient, experiment_id: str, study: optuna.Study, 
             run = client.get_run(known)
             if run.info.experiment_id == experiment_id and run.info.lifecycle_stage == "active":
                 client.update_run(known, status="RUNNING")
+                for key, value in tracking.process_tags().items():  # this worker keeps it alive now
+                    client.set_tag(known, key, value)
                 return known
         except Exception:  # noqa: BLE001 - gone from this tracking store: open a new one
             pass
-    mine = client.create_run(experiment_id, run_name=f"optuna {study.study_name}", tags=tags).info.run_id
+    mine = client.create_run(experiment_id, run_name=f"optuna {study.study_name}",
+                             tags={**tracking.process_tags(), **tags}).info.run_id
     study.set_user_attr("mlflow_parent_run_id", mine)
     time.sleep(1.0)  # workers starting together: the last writer wins, the others adopt its run
     winner = optuna.load_study(study_name=study.study_name, storage=store).user_attrs["mlflow_parent_run_id"]
@@ -291,6 +296,11 @@ def mark_lost_trials(client: MlflowClient, experiment_id: str, parent_id: str, s
     with warnings.catch_warnings():  # flagged experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # no need to wait for the grace
+        owner = trial.user_attrs.get(OWNER)  # period when the worker that ran it is known to be gone
+        if owner and owner["host"] == socket.gethostname() and not tracking.process_alive(owner["pid"], owner["pid_started"]):
+            study.tell(trial.number, state=TrialState.FAIL)
+            log.warning("trial %d failed: its worker (pid %s) is gone", trial.number, owner["pid"])
     lost = {str(t.number) for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
             if JOB_FAILED not in t.user_attrs}
     for run in sweeps.child_runs(client, experiment_id, parent_id, "attributes.status = 'RUNNING'"):
@@ -387,6 +397,8 @@ def run_study(sweeper, arguments: list[str], *, n_trials: int, n_jobs: int, stud
             with warnings.catch_warnings():  # heartbeats are kept by `heartbeat` below, not by Study.optimize
                 warnings.filterwarnings("ignore", "Heartbeat of storage")
                 pending = [study.ask(space) for _ in range(min(n_jobs, missing))]
+            for trial in pending:
+                trial.set_user_attr(OWNER, tracking.process_tags())
             batch = [job_overrides(trial, fixed) for trial in pending]
             with heartbeat(store, pending, heartbeat_seconds):
                 results = sweeper.launcher.launch(batch, initial_job_idx=job_index)
@@ -408,6 +420,8 @@ def run_study(sweeper, arguments: list[str], *, n_trials: int, n_jobs: int, stud
     summary = log_study(client, parent_id, study, space, config.get("objective", "cv_f1"))
     client.set_terminated(parent_id, "FINISHED")
     print(f"study {name}: {len(study.trials)} trials | {summary} | MLflow parent run {parent_id}", flush=True)
+    if not any(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in study.get_trials(deepcopy=False)):
+        fail(ConfigError(f"every trial of study {name} failed; see the jobs' logs under {config.hydra.sweep.dir}"))
     return returns
 
 

@@ -6,8 +6,10 @@ import functools
 import logging
 import math
 import os
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
@@ -43,6 +45,8 @@ def task_wrapper(task):
     which Optuna records as a failed trial); the job's MLflow run is already marked FAILED.
     """
 
+    stop_on_sigterm()
+
     @functools.wraps(task)
     def wrapped(cfg):
         try:
@@ -62,6 +66,13 @@ def task_wrapper(task):
             sys.exit(1)
 
     return wrapped
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (kill, timeout, Docker, Slurm) stops the process as Ctrl-C does: its MLflow run, and a
+    sweep's parent run, are marked KILLED on the way out instead of staying RUNNING."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def write_atomically(contents: dict[Path, str | bytes]) -> None:

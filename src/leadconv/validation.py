@@ -78,7 +78,9 @@ class GroupCV:
         self.train_only_groups_ = int(large.sum())
         self.rows_never_validated_ = len(train_only)
         rest = np.flatnonzero(~large[codes])
-        check_enough_groups(np.asarray(y)[rest], codes[rest], self.n_splits, "cv=group", "customers")
+        check_enough_groups(np.asarray(y)[rest], codes[rest], self.n_splits, "cv=group", "customers",
+                            f" ({int(large.sum())} customers above cv.max_group_share={self.max_group_share} of the "
+                            "rows stay in training and are never validated)")
         folds = stratified_group_folds(rest, np.asarray(y)[rest], codes[rest], self.n_splits, self.n_repeats, self.seed)
         return [Fold(f.repeat, f.fold, np.sort(np.concatenate([rest[f.train], train_only])), rest[f.valid])
                 for f in folds]
@@ -118,13 +120,13 @@ def check_duplicates(duplicates) -> None:
         raise ValueError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
 
 
-def check_enough_groups(y: np.ndarray, groups: np.ndarray, n_splits: int, scheme: str, unit: str) -> None:
+def check_enough_groups(y: np.ndarray, groups: np.ndarray, n_splits: int, scheme: str, unit: str, note: str = "") -> None:
     """Every validation fold needs both classes: fail before fitting, naming the numbers and the fix."""
     positive = len(np.unique(groups[y == 1]))
     negative = len(np.unique(groups[y == 0]))
     if min(positive, negative) < n_splits:
         raise ConfigError(f"{scheme} with cv.n_splits={n_splits} needs at least {n_splits} {unit} with converted leads "
-                          f"and {n_splits} without, but the data has {positive} and {negative}; lower cv.n_splits "
+                          f"and {n_splits} without, but the data has {positive} and {negative}{note}; lower cv.n_splits "
                           "or use more rows")
 
 
