@@ -125,3 +125,16 @@ def test_bad_submit_arguments(overrides, expected, tmp_path):
     assert_one_error_line(result, expected)
     after = sorted(p.name for p in tmp_path.rglob("*") if "mlruns" not in p.relative_to(tmp_path).parts)
     assert after == before and (tmp_path / "a_file").read_text() == "keep"  # nothing written, nothing replaced
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("overrides, expected", [
+    (["model=lightgbm,logreg", "model.n_jobs=1"], "combination `dataset=synthetic dataset.n_rows=400 model=logreg"),
+    (["threshold=fixed", "threshold.value=2,3"], "every job of the sweep failed (2 runs)"),
+])
+def test_bad_grid(overrides, expected, tmp_path):
+    store = tmp_path / "mlflow.db"
+    result = run_script(["-m", "dataset=synthetic", "dataset.n_rows=400", *overrides, "save_models=false",
+                         f"tracking.uri=sqlite:///{store}", f"hydra.sweep.dir={tmp_path / 'sweep'}"], timeout=120)
+    assert_one_error_line(result, expected)
+    assert not {"FINISHED", "RUNNING"} & set(runs_in(store))

@@ -3,7 +3,10 @@
 import pytest
 from hydra.utils import instantiate
 
-from conftest import CONF, compose_config
+from sklearn.base import clone
+
+from conftest import CONF, compose_config, tiny
+from leadconv.data import SyntheticData
 from leadconv.runner import build_components
 
 GROUPS = ["dataset", "features", "sampler", "model", "cv", "threshold"]
@@ -24,14 +27,27 @@ def test_option_composes_and_builds(group, option):
     assert choices[group] == option
     parts = build_components(cfg)
     assert hasattr(instantiate(cfg.dataset), "load")
-    assert parts.pipeline.get_params()  # a scikit-learn estimator all the way down
+    pipeline = parts.pipeline
+    assert [name for name, _ in pipeline.steps] == ["features", "sampler", "model"]
+    copy = clone(pipeline)  # a scikit-learn estimator all the way down: clone rebuilds it from its params
+    assert set(copy.get_params(deep=True)) == set(pipeline.get_params(deep=True))
+    assert copy.named_steps["model"] is not pipeline.named_steps["model"]
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    return SyntheticData(n_rows=600, n_test=100, seed=3).load()
 
 
 @pytest.mark.parametrize("model", ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"])
-def test_every_model_has_class_weight_option(model):
-    cfg, _ = compose_config([f"model={model}", "model.class_weight=4.0"])
-    assert cfg.model.class_weight == 4.0
-    build_components(cfg)
+def test_every_model_weights_converted_leads_by_class_weight(model, small_data):
+    """class_weight=4 must reach the fitted model: it raises the predicted probabilities against no weight."""
+    def mean_probability(weight):
+        cfg, _ = compose_config(tiny(model, f"model.class_weight={weight}"))
+        fitted = build_components(cfg).pipeline.fit(small_data.train, small_data.y)
+        return fitted.predict_proba(small_data.test)[:, 1].mean()
+
+    assert mean_probability(4.0) > mean_probability("null") + 0.02
 
 
 def test_data_dir_comes_from_environment(monkeypatch, tmp_path):

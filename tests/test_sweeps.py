@@ -8,9 +8,9 @@ from conftest import SYNTHETIC, TINY_MODEL, run_script, runs_of
 @pytest.mark.slow
 def test_parallel_grid_nests_every_job_and_records_failures(experiment, tmp_path):
     # 2 x 2 jobs in two joblib worker processes: class_weight=heavy fails while building the model
-    # (before the job's run starts), k_neighbors=5000 fails inside SMOTE-NC while fitting
+    # (before the job's run starts), k_neighbors=0 fails inside SMOTE-NC while fitting
     args = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SYNTHETIC, "model=lightgbm",
-            *TINY_MODEL["lightgbm"], "sampler=smotenc", "sampler.k_neighbors=3,5000", "model.class_weight=balanced,heavy",
+            *TINY_MODEL["lightgbm"], "sampler=smotenc", "sampler.k_neighbors=3,0", "model.class_weight=balanced,heavy",
             f"tracking.experiment={experiment}", f"hydra.sweep.dir={tmp_path}"]
     result = run_script(args, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -28,4 +28,4 @@ def test_parallel_grid_nests_every_job_and_records_failures(experiment, tmp_path
     assert parent.data.metrics["n_runs"] == 4 and parent.data.metrics["n_failed"] == 3
     assert parent.data.metrics["best_forecast_f1"] == children["0"].data.metrics["forecast_f1"]
     assert parent.data.tags["best_run_id"] == children["0"].info.run_id
-    assert "sampler.k_neighbors=3,5000" in parent.info.run_name
+    assert "sampler.k_neighbors=3,0" in parent.info.run_name

@@ -130,7 +130,7 @@ class SweepParentRun(Callback):
         parent_id = self.parent_id
         objective = config.get("objective", "forecast_f1")
         summary = summarise_children(self.client, experiment_id, parent_id, objective)
-        self._close("FINISHED")
+        self._close("FAILED" if summary["n_runs"] and not summary["n_finished"] else "FINISHED")
         best = f", best {objective} {summary[f'best_{objective}']:.4f}" if f"best_{objective}" in summary else ""
         print(f"sweep: {summary['n_finished']}/{summary['n_runs']} runs finished{best} | "
               f"MLflow parent run {parent_id}", flush=True)

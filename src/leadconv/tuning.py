@@ -253,6 +253,38 @@ def heartbeat(storage, trials, seconds: int):
         thread.join()
 
 
+@contextmanager
+def reservation_lock(storage_url: str):
+    """Held while a worker counts the study's trials and asks for new ones, so that workers sharing a
+    local study (SQLite file or journal) never start more than n_trials between them. Workers on other
+    machines (a database server) are not serialised: they may start one trial too many."""
+    path = storage_url.removeprefix("sqlite:///") if storage_url.startswith("sqlite:///") else \
+        storage_url.removeprefix("journal:").removeprefix("//") if storage_url.startswith("journal:") else None
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def reserve_trials(study: optuna.Study, space: dict, n_trials: int, n_jobs: int, storage_url: str) -> list:
+    """The next batch of trials (none when the study holds n_trials), each tagged with its worker."""
+    with reservation_lock(storage_url):
+        missing = n_trials - count_towards_target(study)
+        with warnings.catch_warnings():  # heartbeats are kept by `heartbeat` below, not by Study.optimize
+            warnings.filterwarnings("ignore", "Heartbeat of storage")
+            pending = [study.ask(space) for _ in range(min(n_jobs, max(missing, 0)))]
+        for trial in pending:
+            trial.set_user_attr(OWNER, tracking.process_tags())
+    return pending
+
+
 def record(study: optuna.Study, trial: optuna.Trial, job_return) -> str:
     """Tell Optuna how the trial's job ended; returns the state's name."""
     error = job_return._return_value if job_return.status.name == "FAILED" else None
@@ -393,12 +425,7 @@ def run_study(sweeper, arguments: list[str], *, n_trials: int, n_jobs: int, stud
                        STUDY_ENV: name, STORAGE_ENV: storage_url})
     returns, job_index, pending = [], 0, []
     try:
-        while (missing := n_trials - count_towards_target(study)) > 0:
-            with warnings.catch_warnings():  # heartbeats are kept by `heartbeat` below, not by Study.optimize
-                warnings.filterwarnings("ignore", "Heartbeat of storage")
-                pending = [study.ask(space) for _ in range(min(n_jobs, missing))]
-            for trial in pending:
-                trial.set_user_attr(OWNER, tracking.process_tags())
+        while pending := reserve_trials(study, space, n_trials, n_jobs, storage_url):
             batch = [job_overrides(trial, fixed) for trial in pending]
             with heartbeat(store, pending, heartbeat_seconds):
                 results = sweeper.launcher.launch(batch, initial_job_idx=job_index)
