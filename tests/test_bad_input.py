@@ -129,12 +129,14 @@ def test_bad_submit_arguments(overrides, expected, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("overrides, expected", [
-    (["model=lightgbm,logreg", "model.n_jobs=1"], "combination `dataset=synthetic dataset.n_rows=400 model=logreg"),
+    (["model=lightgbm,logreg", "model.n_jobs=1"], "model=logreg model.n_jobs=1` does not compose"),
     (["threshold=fixed", "threshold.value=2,3"], "every job of the sweep failed (2 runs)"),
+    (["model=lightgbm,logreg", "tracking.uri=http://127.0.0.1:9"], "tracking server http://127.0.0.1:9 does not answer"),
 ])
 def test_bad_grid(overrides, expected, tmp_path):
     store = tmp_path / "mlflow.db"
-    result = run_script(["-m", "dataset=synthetic", "dataset.n_rows=400", *overrides, "save_models=false",
-                         f"tracking.uri=sqlite:///{store}", f"hydra.sweep.dir={tmp_path / 'sweep'}"], timeout=120)
+    result = run_script(["-m", "dataset=synthetic", "dataset.n_rows=400", "save_models=false",
+                         f"tracking.uri=sqlite:///{store}", *overrides, f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+                        timeout=120)
     assert_one_error_line(result, expected)
     assert not {"FINISHED", "RUNNING"} & set(runs_in(store))

@@ -134,3 +134,29 @@ def test_bad_search_settings_fail_before_any_trial(override, message, experiment
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "optuna.db").exists() or not trials_of(storage)
     assert not runs_of(experiment)
+
+
+@pytest.mark.slow
+def test_a_search_resumed_right_after_sigkill_reaches_n_trials_and_leaves_nothing_running(experiment, tmp_path):
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    slow = subprocess.Popen([sys.executable, "src/run.py", *study_args(
+        experiment, storage, "hydra.sweeper.n_trials=3", "model.n_estimators=4000", f"hydra.sweep.dir={tmp_path}/a")],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any(r.info.status == "RUNNING" and "optuna_trial" in r.data.tags for r in runs_of(experiment)):
+        assert slow.poll() is None and time.monotonic() < deadline, "no trial started"
+        time.sleep(0.5)
+    slow.kill()  # SIGKILL mid-trial: nothing of the worker's own clean-up runs
+    slow.wait(timeout=30)
+    started = time.monotonic()
+    result = run_script(study_args(experiment, storage, "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={tmp_path}/b"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert time.monotonic() - started < 90, "resumed without waiting out the heartbeat grace period"
+    trials = trials_of(storage)
+    assert sorted(t.state.name for t in trials) == ["COMPLETE"] * 3 + ["FAIL"]
+    runs = runs_of(experiment)
+    assert not [r for r in runs if r.info.status == "RUNNING"]
+    killed = [r for r in runs if r.info.status == "KILLED"]
+    assert [r.data.tags["optuna_trial"] for r in killed] == [str(t.number) for t in trials if t.state.name == "FAIL"]
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"

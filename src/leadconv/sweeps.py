@@ -22,6 +22,7 @@ from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig
 
 from leadconv import tracking
+from leadconv.errors import LeadConvError
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,11 @@ class SweepParentRun(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         if config.hydra.sweeper.get("_target_") == OPTUNA_SWEEPER:
             return  # the Optuna sweeper opens one parent per study itself (it outlives a single multirun)
-        self.client, experiment_id = connect(config)
+        try:
+            self.client, experiment_id = connect(config)
+        except LeadConvError as error:  # e.g. a tracking server that does not answer: no job could log
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            sys.exit(1)
         swept = [o for o in sweep_overrides(config) if "," in o or "(" in o or o.startswith("+experiment=")]
         name = " ".join(["sweep", *swept])
         run = self.client.create_run(experiment_id, run_name=name[:250], tags={
