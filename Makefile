@@ -7,15 +7,32 @@ MODEL ?= lightgbm
 TRIALS ?= 50
 
 .DEFAULT_GOAL := help
-.PHONY: help install test run demo ui bench tune
+.PHONY: help install upgrade lock lint format test run demo ui bench tune
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-install: ## create .venv and install the package with its test extras
+install: ## create .venv and install the exact versions of requirements.lock, then the package itself
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+
+upgrade: ## install the newest versions pyproject.toml allows (to try an upgrade; then make test and make lock)
+	$(PY) -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[test]"
+
+lock: ## regenerate requirements.lock: exact versions for CPython 3.11 on Linux x86-64 from pyproject.toml
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --quiet -o requirements.lock
+
+lint: ## ruff lint and format checks (CI runs them before the tests)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+format: ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix src tests
+	$(VENV)/bin/ruff format src tests
 
 test: ## run the test suite (synthetic data; real-data tests run when LG_AIMERS_DATA_DIR has the files)
 	$(PY) -m pytest

@@ -2,7 +2,6 @@
 
 import pytest
 from hydra.utils import instantiate
-
 from sklearn.base import clone
 
 from conftest import CONF, compose_config, tiny

@@ -1,10 +1,9 @@
 """Features, samplers and models in one fold-isolated pipeline."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from hydra.utils import instantiate
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
 
 from conftest import compose_config
 from leadconv.data import SyntheticData

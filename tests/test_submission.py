@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, compose_config, run_in_process, run_script, runs_of, tiny
-from leadconv import schema
+from leadconv import environment, schema
 from leadconv.ensemble import build_ensemble
 from leadconv.errors import ConfigError, DataError
 from leadconv.submission import latest_ensemble, make_submission
@@ -113,22 +113,26 @@ def leads_at_prior(prior: float, out, seed: int = 0):
     """A competition-layout file of fresh synthetic leads (mostly unseen customers) converting at `prior`."""
     leads = labelled_test(n_rows=1200, n_test=4000, seed=99)
     converted = leads[schema.LABEL].astype(bool)
-    n_pos = min(int(converted.sum()), int(round((~converted).sum() * prior / (1 - prior))))
-    n_neg = min(int((~converted).sum()), int(round(n_pos * (1 - prior) / prior)))
+    n_pos = min(int(converted.sum()), round((~converted).sum() * prior / (1 - prior)))
+    n_neg = min(int((~converted).sum()), round(n_pos * (1 - prior) / prior))
     rows = pd.concat([leads[converted].sample(n_pos, random_state=seed), leads[~converted].sample(n_neg, random_state=seed)])
     rows.sample(frac=1.0, random_state=seed).assign(**{schema.LABEL: ""}).to_csv(out, index=False)
     return out
 
 
-def test_files_with_different_priors_get_their_own_prior_and_threshold(ensemble_run, competition_file, tmp_path):
-    decisions = {}
+@pytest.mark.slow
+def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition_file, tmp_path, mlflow_store):
+    """`make submit INPUT=…` on two files converting at 5 % and 40 %: each gets its own estimate and threshold."""
+    sidecars = {}
+    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT}
     for prior in (0.05, 0.4):
         source = leads_at_prior(prior, tmp_path / f"leads_{prior}.csv")
         output = tmp_path / f"scored_{prior}.csv"
-        decisions[prior] = make_submission(*submit_config(EXPERIMENT, source, output,
-                                                          f"ensemble_run_id={ensemble_run.info.run_id}"))
-        sidecar = json.loads(output.with_suffix(".json").read_text())
-        assert sidecar == json.loads(json.dumps(decisions[prior]))
+        result = subprocess.run(["make", "submit", f"INPUT={source}", f"OUTPUT={output}",
+                                 f"SUBMIT_ARGS=select.dataset=synthetic ensemble_run_id={ensemble_run.info.run_id}"],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        sidecar = sidecars[prior] = json.loads(output.with_suffix(".json").read_text())
         for key in ("test_prior_estimate", "test_prior_interval", "prior_method", "threshold", "forecast_f1",
                     "predicted_positive_rate"):
             assert key in sidecar, key
@@ -136,8 +140,10 @@ def test_files_with_different_priors_get_their_own_prior_and_threshold(ensemble_
         assert sidecar["prior_method"] == "em" and low <= sidecar["test_prior_estimate"] <= high
         written = read_text(output)[schema.LABEL] == "True"
         assert sidecar["predicted_positive_rate"] == pytest.approx(written.mean())
-    assert decisions[0.4]["test_prior_estimate"] > decisions[0.05]["test_prior_estimate"] + 0.1
-    assert decisions[0.4]["threshold"] < decisions[0.05]["threshold"]
+        assert f"threshold {sidecar['threshold']:.4f}" in result.stdout  # the summary line reports the decision
+        assert sidecar["environment"] == environment.versions()  # the software that scored the file
+    assert sidecars[0.4]["test_prior_estimate"] > sidecars[0.05]["test_prior_estimate"] + 0.1
+    assert sidecars[0.4]["threshold"] < sidecars[0.05]["threshold"]
 
 
 @pytest.mark.parametrize("output_name, message", [("out.json", "ends in .json"), ("a_dir", "is a directory"),

@@ -11,7 +11,7 @@ from sklearn.metrics import f1_score
 
 from conftest import ROOT, run_in_process, tiny
 from leadconv.data import SyntheticData
-from leadconv.thresholds import BestF1, PriorShift, TargetRate, best_f1_threshold
+from leadconv.thresholds import PriorShift, TargetRate, best_f1_threshold
 from leadconv.validation import GroupCV, StratifiedCV, row_groups
 
 

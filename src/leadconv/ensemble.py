@@ -8,6 +8,7 @@ base runs, and its CV F1 is computed exactly as theirs (`score_run`), so the two
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import tempfile
@@ -21,10 +22,10 @@ from mlflow.entities import Run
 from omegaconf import DictConfig
 from sklearn.base import clone
 
+from leadconv import environment, persistence, schema, tracking
 from leadconv import runs as store
-from leadconv import persistence, schema, tracking
-from leadconv.errors import ConfigError, DataError
 from leadconv.decision import decide
+from leadconv.errors import ConfigError, DataError
 from leadconv.metrics import OBJECTIVES, score_run
 from leadconv.runner import log_figures, log_predictions, threshold_figures
 
@@ -134,6 +135,23 @@ def load_predictions(runs: list[Run]) -> BasePredictions:
     return BasePredictions(X, y, folds, test)
 
 
+def check_environments(runs: list[Run]) -> str | None:
+    """A warning naming the packages whose versions differ between the base runs, if any do."""
+    found = {}
+    for run in runs:
+        try:
+            found[run.info.run_id] = json.loads(store.artifact(run.info.run_id, environment.ARTIFACT).read_text())
+        except DataError:
+            found[run.info.run_id] = {}  # logged before versions were recorded: every package "unknown"
+    differing = environment.differences(found)
+    if not differing:
+        return None
+    message = (f"the base runs come from different environments ({environment.describe_differences(differing)}); "
+               "their numbers may differ for that reason alone: rerun them in one environment (make install)")
+    log.warning(message)
+    return message
+
+
 def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFrame) -> pd.DataFrame:
     """The stacker cross-validated on the base runs' folds: same layout as a run's oof file."""
     parts = []
@@ -173,6 +191,7 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
     runs = select_base_runs(cfg.tracking.experiment, cfg.select)
     check_compatible(runs)
+    mixed = check_environments(runs)
     base = load_predictions(runs)
     oof = stack_out_of_fold(stacker, base.oof, base.y, base.folds)
     final = clone(stacker).fit(base.oof, base.y)
@@ -189,7 +208,8 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     with tracking.tracked_run(cfg.get("run_name") or f"ensemble-{tags['stacker'] or 'stack'}", tags) as run:
         tracking.log_config(cfg)
         mlflow.log_params({"base_run_ids": tags["base_run_ids"], "threshold_rule": rule.name})
-        mlflow.set_tags(decision.tags())
+        mlflow.set_tags(decision.tags() | ({"mixed_environment": mixed[:5000]} if mixed else {}))
+        environment.log_environment()
         mlflow.log_metrics(metrics | {f"stacker_weight.{run_id}": float(w) for run_id, w in weights.items()})
         if hasattr(final, "intercept"):
             mlflow.log_metric("stacker_intercept", final.intercept)

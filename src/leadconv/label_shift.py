@@ -18,6 +18,7 @@ the F1 the subset actually gets. Nothing is logged to MLflow; the tables are pri
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import sys
 from pathlib import Path
@@ -91,9 +92,9 @@ def resample(y: np.ndarray, prior: float, rng) -> np.ndarray:
     """Positions of a random subset of `y` whose positive share is `prior` (80 % of the largest such subset)."""
     positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     size = 0.8 * min(len(positives) / prior, len(negatives) / (1 - prior))
-    n_pos = int(round(prior * size))
+    n_pos = round(prior * size)
     return np.concatenate([rng.choice(positives, n_pos, replace=False),
-                           rng.choice(negatives, int(round(size)) - n_pos, replace=False)])
+                           rng.choice(negatives, round(size) - n_pos, replace=False)])
 
 
 def evaluate(oof: pd.DataFrame, held_y: np.ndarray, held_proba: np.ndarray, draws: int, seed: int) -> pd.DataFrame:
@@ -168,7 +169,8 @@ def run(system: str, overrides: list[str], draws: int, holdouts: int, n_jobs: in
         kept, held_out = customer_holdout(dataset.groups, 0.2, LARGE_CUSTOMER_SHARE, cfg.seed + offset)
         train, y = dataset.train.iloc[kept].reset_index(drop=True), dataset.y[kept]
         scored = pd.concat([dataset.train.iloc[held_out], dataset.test], ignore_index=True)
-        oof, proba = cached(cache, f"{system}-{offset}", lambda: fit_system(system, overrides, train, y, scored, n_jobs))
+        fit = functools.partial(fit_system, system, overrides, train, y, scored, n_jobs)
+        oof, proba = cached(cache, f"{system}-{offset}", fit)
         held_proba, test_proba = proba[:len(held_out)], proba[len(held_out):]
         results.append(evaluate(oof, dataset.y[held_out], held_proba, draws, cfg.seed + offset).assign(holdout=offset))
         if competition is None:

@@ -23,7 +23,6 @@ from xgboost import XGBClassifier
 from leadconv.errors import ConfigError
 from leadconv.features import categorical_columns
 
-
 # Numeric settings every model factory shares, checked when the model is built (before any data is
 # read): a bad value then fails in a second, not in the middle of the first fold.
 PARAM_RULES = {

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
-from mlflow.models import infer_signature
 import pandas as pd
 from hydra.utils import instantiate
+from mlflow.models import infer_signature
 from omegaconf import DictConfig
 
-from leadconv import persistence, plots, schema, sweeps, tracking
+from leadconv import environment, persistence, plots, schema, sweeps, tracking
 from leadconv.data import Dataset
-from leadconv.errors import ConfigError
 from leadconv.decision import decide
+from leadconv.errors import ConfigError
 from leadconv.metrics import OBJECTIVES, per_row, score_run
 from leadconv.models import check_params
 from leadconv.samplers import categorical_handling
@@ -54,7 +54,7 @@ def build_components(cfg: DictConfig) -> Components:
             built[group] = instantiate(cfg[group], _convert_="all")  # plain lists and dicts: picklable, skops-safe
             if group == "model":
                 check_params(built[group])
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any construction error becomes one line naming the group
             cause = error.__cause__ or error
             raise ConfigError(f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/") from None
     objective = cfg.get("objective", "forecast_f1")
@@ -90,6 +90,7 @@ def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]
         metrics = score_run(result.oof, cv_threshold, decision) | {"fit_seconds": result.fit_seconds}
         mlflow.log_metrics(metrics)
         mlflow.set_tags(decision.tags())
+        environment.log_environment()
         log_outputs(dataset, result, decision.threshold, save_models=cfg.save_models)
     print(f"CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} | {decision.summary()} | "
           f"{time.perf_counter() - started:.1f}s | MLflow run {run.info.run_id}", flush=True)

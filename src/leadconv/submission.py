@@ -23,12 +23,12 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
+from hydra.utils import instantiate
 from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from leadconv import PROJECT_ROOT, schema, tracking
+from leadconv import PROJECT_ROOT, environment, schema, tracking
 from leadconv import runs as store
 from leadconv.data import check_columns, check_ids, normalise_types, read_csv
 from leadconv.decision import Decision, decide
@@ -148,6 +148,9 @@ def sidecar(run: Run, input_path: Path, out: pd.DataFrame, decision: Decision, c
         "input": str(input_path.resolve()),
         "rows": len(out),
         "scoring": SCORING,
+        "environment": environment.versions(),
+        "environment_digest": environment.digest(environment.versions()),
+        "ensemble_environment_digest": tags.get(environment.DIGEST_TAG),
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 

@@ -34,8 +34,8 @@ from optuna.samplers import BaseSampler, TPESampler
 from optuna.trial import TrialState
 
 from leadconv import PROJECT_ROOT, sweeps, tracking
-from leadconv.tracking import redact
 from leadconv.errors import ConfigError, LeadConvError
+from leadconv.tracking import redact
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def open_storage(url: str, heartbeat_seconds: int = 30) -> optuna.storages.BaseS
                     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                     return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=heartbeat_seconds,
                                                       grace_period=3 * heartbeat_seconds)
-            except Exception:  # noqa: BLE001 - retried once, then reported below
+            except Exception:
                 if attempt:
                     raise
                 time.sleep(2.0)

@@ -51,7 +51,7 @@ def task_wrapper(task):
     def wrapped(cfg):
         try:
             return task(cfg)
-        except Exception as error:  # noqa: BLE001 - the single place failures are reported
+        except Exception as error:
             from optuna import TrialPruned
 
             if isinstance(error, TrialPruned):
