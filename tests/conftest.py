@@ -80,5 +80,6 @@ def runs_of(experiment: str):
 
 def run_script(args: list[str], env_extra: dict | None = None, script: str = "src/run.py", timeout: int = 300):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, script, *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )

@@ -10,9 +10,11 @@ from leadconv.synthetic import write_synthetic
 
 def corrupt_train(change):
     """A data directory whose train.csv is the synthetic one after `change(path)`."""
+
     def make(directory):
         write_synthetic(directory, n_rows=300, n_test=50, seed=0)
         change(directory / "train.csv")
+
     return make
 
 
@@ -23,6 +25,7 @@ def replace_cell(column: str, value: str):
         cells = lines[1].split(",")
         cells[header.index(column)] = value
         path.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+
     return change
 
 
@@ -34,37 +37,60 @@ def one_row_of_each_class(path):
 
 
 DATA_CASES = {
-    "non-UTF-8 bytes": (corrupt_train(lambda p: p.write_bytes(p.read_bytes().replace(b"India", b"Indi\xe4", 1))),
-                        "is not UTF-8 text"),
-    "too many fields": (corrupt_train(lambda p: p.write_text(p.read_text() + "1," * 60 + "1\n")),
-                        "is not a well-formed CSV"),
+    "non-UTF-8 bytes": (
+        corrupt_train(lambda p: p.write_bytes(p.read_bytes().replace(b"India", b"Indi\xe4", 1))),
+        "is not UTF-8 text",
+    ),
+    "too many fields": (
+        corrupt_train(lambda p: p.write_text(p.read_text() + "1," * 60 + "1\n")),
+        "is not a well-formed CSV",
+    ),
     "random bytes": (corrupt_train(lambda p: p.write_bytes(bytes(range(256)) * 50)), "train.csv"),
     "inf in a numeric column": (corrupt_train(replace_cell("lead_desc_length", "inf")), "infinite value"),
     "1e999 in a numeric column": (corrupt_train(replace_cell("com_reg_ver_win_rate", "1e999")), "infinite value"),
     "-inf in a numeric column": (corrupt_train(replace_cell("historical_existing_cnt", "-inf")), "infinite value"),
     "2-row train": (corrupt_train(one_row_of_each_class), "cv.n_splits=5 needs at least 5"),
-    "2 MB garbage header": (corrupt_train(lambda p: p.write_text(",".join(f"col{'x' * 40}{i}" for i in range(50_000))
-                                                                 + "\n" + "1," * 49_999 + "1\n")),
-                            "has the wrong columns"),
+    "2 MB garbage header": (
+        corrupt_train(
+            lambda p: p.write_text(",".join(f"col{'x' * 40}{i}" for i in range(50_000)) + "\n" + "1," * 49_999 + "1\n")
+        ),
+        "has the wrong columns",
+    ),
 }
 
 CONFIG_CASES = {
     "threshold value above 1": (["threshold=fixed", "threshold.value=2"], "threshold.value must be a number in (0, 1)"),
     "threshold value not a number": (["threshold=fixed", "threshold.value=abc"], "threshold.value must be"),
-    "test prior outside (0, 1)": (["threshold.test_prior=1.5"], "threshold.test_prior must be a number in (0, 1) or auto"),
+    "test prior outside (0, 1)": (
+        ["threshold.test_prior=1.5"],
+        "threshold.test_prior must be a number in (0, 1) or auto",
+    ),
     "known prior of 0": (["prior=fixed", "prior.value=0"], "prior.value must be a number in (0, 1)"),
     "bbse cut above 1": (["prior=bbse", "prior.cuts=[0.5,2]"], "prior.cuts must be a list of probabilities"),
     "unknown objective": (["objective=accuracy"], "objective=accuracy is not a run metric"),
     "more folds than customers": (["cv.n_splits=40"], "cv=group with cv.n_splits=40 needs at least 40 customers"),
     "tracking server down": (["tracking.uri=http://127.0.0.1:9"], "tracking server http://127.0.0.1:9 does not answer"),
-    "negative learning rate": (["model=lightgbm", "model.learning_rate=-0.1"], "model.learning_rate must be a number > 0"),
+    "negative learning rate": (
+        ["model=lightgbm", "model.learning_rate=-0.1"],
+        "model.learning_rate must be a number > 0",
+    ),
     "learning rate not a number": (["model=lightgbm", "model.learning_rate=abc"], "model.learning_rate must be"),
-    "catboost iterations not a number": (["model=catboost", "model.iterations=abc"],
-                                         "model.iterations must be an integer"),
+    "catboost iterations not a number": (
+        ["model=catboost", "model.iterations=abc"],
+        "model.iterations must be an integer",
+    ),
     "row count not a number": (["dataset.n_rows=abc"], "dataset.n_rows must be a whole number"),
-    "smote on a fold with one converted lead": (["dataset.n_rows=30", "cv=stratified", "cv.n_splits=2", "sampler=smote",
-                                                 "cv.duplicates=ignore", "dataset.positive_rate=0.05"],
-                                                "needs at least 2 rows of each class in every training fold"),
+    "smote on a fold with one converted lead": (
+        [
+            "dataset.n_rows=30",
+            "cv=stratified",
+            "cv.n_splits=2",
+            "sampler=smote",
+            "cv.duplicates=ignore",
+            "dataset.positive_rate=0.05",
+        ],
+        "needs at least 2 rows of each class in every training fold",
+    ),
 }
 
 
@@ -90,8 +116,11 @@ def test_bad_data_file(case, tmp_path):
     make, expected = DATA_CASES[case]
     make(tmp_path / "data")
     store = tmp_path / "mlruns" / "mlflow.db"
-    result = run_script(["model=logreg", "model.max_iter=50", "save_models=false", f"tracking.uri=sqlite:///{store}"],
-                        env_extra={"LG_AIMERS_DATA_DIR": str(tmp_path / "data")}, timeout=120)
+    result = run_script(
+        ["model=logreg", "model.max_iter=50", "save_models=false", f"tracking.uri=sqlite:///{store}"],
+        env_extra={"LG_AIMERS_DATA_DIR": str(tmp_path / "data")},
+        timeout=120,
+    )
     assert_one_error_line(result, expected)
     assert not {"FINISHED", "RUNNING"} & set(runs_in(store))
 
@@ -101,42 +130,70 @@ def test_bad_data_file(case, tmp_path):
 def test_bad_config_value(case, tmp_path):
     overrides, expected = CONFIG_CASES[case]
     store = tmp_path / "mlruns" / "mlflow.db"
-    result = run_script(["dataset=synthetic", "dataset.n_rows=400", "save_models=false",
-                         f"tracking.uri=sqlite:///{store}", *overrides], timeout=60)
+    result = run_script(
+        ["dataset=synthetic", "dataset.n_rows=400", "save_models=false", f"tracking.uri=sqlite:///{store}", *overrides],
+        timeout=60,
+    )
     assert_one_error_line(result, expected)
     assert not {"FINISHED", "RUNNING"} & set(runs_in(store))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("overrides, expected", [
-    (["ensemble_run_id=0123456789abcdef"], "ensemble_run_id=0123456789abcdef is not a run of"),
-    (["output={tmp}/scored.json"], "ends in .json"),
-    (["output={tmp}"], "is a directory"),
-    (["output={tmp}/a_file/out.csv"], "is a file, not a directory"),
-])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        (["ensemble_run_id=0123456789abcdef"], "ensemble_run_id=0123456789abcdef is not a run of"),
+        (["output={tmp}/scored.json"], "ends in .json"),
+        (["output={tmp}"], "is a directory"),
+        (["output={tmp}/a_file/out.csv"], "is a file, not a directory"),
+    ],
+)
 def test_bad_submit_arguments(overrides, expected, tmp_path):
     write_synthetic(tmp_path / "data", n_rows=300, n_test=50, seed=0)
     (tmp_path / "a_file").write_text("keep")
     before = sorted(p.name for p in tmp_path.rglob("*"))
     store = tmp_path / "mlruns" / "mlflow.db"
     args = [a.replace("{tmp}", str(tmp_path)) for a in overrides]
-    result = run_script([f"input={tmp_path / 'data' / 'submission.csv'}", "select.dataset=synthetic",
-                         "suite.enabled=false", f"tracking.uri=sqlite:///{store}", *args], script="src/submit.py")
+    result = run_script(
+        [
+            f"input={tmp_path / 'data' / 'submission.csv'}",
+            "select.dataset=synthetic",
+            "suite.enabled=false",
+            f"tracking.uri=sqlite:///{store}",
+            *args,
+        ],
+        script="src/submit.py",
+    )
     assert_one_error_line(result, expected)
     after = sorted(p.name for p in tmp_path.rglob("*") if "mlruns" not in p.relative_to(tmp_path).parts)
     assert after == before and (tmp_path / "a_file").read_text() == "keep"  # nothing written, nothing replaced
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("overrides, expected", [
-    (["model=lightgbm,logreg", "model.n_jobs=1"], "model=logreg model.n_jobs=1` does not compose"),
-    (["threshold=fixed", "threshold.value=2,3"], "every job of the sweep failed (2 runs)"),
-    (["model=lightgbm,logreg", "tracking.uri=http://127.0.0.1:9"], "tracking server http://127.0.0.1:9 does not answer"),
-])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        (["model=lightgbm,logreg", "model.n_jobs=1"], "model=logreg model.n_jobs=1` does not compose"),
+        (["threshold=fixed", "threshold.value=2,3"], "every job of the sweep failed (2 runs)"),
+        (
+            ["model=lightgbm,logreg", "tracking.uri=http://127.0.0.1:9"],
+            "tracking server http://127.0.0.1:9 does not answer",
+        ),
+    ],
+)
 def test_bad_grid(overrides, expected, tmp_path):
     store = tmp_path / "mlflow.db"
-    result = run_script(["-m", "dataset=synthetic", "dataset.n_rows=400", "save_models=false",
-                         f"tracking.uri=sqlite:///{store}", *overrides, f"hydra.sweep.dir={tmp_path / 'sweep'}"],
-                        timeout=120)
+    result = run_script(
+        [
+            "-m",
+            "dataset=synthetic",
+            "dataset.n_rows=400",
+            "save_models=false",
+            f"tracking.uri=sqlite:///{store}",
+            *overrides,
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        timeout=120,
+    )
     assert_one_error_line(result, expected)
     assert not {"FINISHED", "RUNNING"} & set(runs_in(store))

@@ -14,7 +14,16 @@ OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONF / gro
 
 def test_every_required_option_exists():
     names = {(g, o) for g, o in OPTIONS}
-    for sampler in ["none", "random_under", "random_over", "smote", "smotenc", "adasyn", "borderline_smote", "smote_tomek"]:
+    for sampler in [
+        "none",
+        "random_under",
+        "random_over",
+        "smote",
+        "smotenc",
+        "adasyn",
+        "borderline_smote",
+        "smote_tomek",
+    ]:
         assert ("sampler", sampler) in names
     for model in ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"]:
         assert ("model", model) in names
@@ -38,9 +47,12 @@ def small_data():
     return SyntheticData(n_rows=600, n_test=100, seed=3).load()
 
 
-@pytest.mark.parametrize("model", ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"])
+@pytest.mark.parametrize(
+    "model", ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"]
+)
 def test_every_model_weights_converted_leads_by_class_weight(model, small_data):
     """class_weight=4 must reach the fitted model: it raises the predicted probabilities against no weight."""
+
     def mean_probability(weight):
         cfg, _ = compose_config(tiny(model, f"model.class_weight={weight}"))
         fitted = build_components(cfg).pipeline.fit(small_data.train, small_data.y)

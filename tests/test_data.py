@@ -33,9 +33,15 @@ def test_digest_changes_with_labels(data_dir):
     assert CompetitionData(str(data_dir)).load().digest != before
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (["True", "False"], [1, 0]), (["true", "FALSE"], [1, 0]), (["1", "0"], [1, 0]), (["yes", "no"], [1, 0]),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (["True", "False"], [1, 0]),
+        (["true", "FALSE"], [1, 0]),
+        (["1", "0"], [1, 0]),
+        (["yes", "no"], [1, 0]),
+    ],
+)
 def test_parse_label_accepts_boolean_like(raw, expected):
     assert parse_label(pd.Series(raw)).tolist() == expected
 

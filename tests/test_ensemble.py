@@ -26,8 +26,9 @@ def base_runs(mlflow_store):
 
 
 def ensemble(experiment: str, *overrides: str) -> mlflow.entities.Run:
-    cfg, choices = compose_config(["select.dataset=synthetic", f"tracking.experiment={experiment}", *overrides],
-                                  config_name="ensemble")
+    cfg, choices = compose_config(
+        ["select.dataset=synthetic", f"tracking.experiment={experiment}", *overrides], config_name="ensemble"
+    )
     return mlflow.get_run(build_ensemble(cfg, choices)["run_id"])
 
 
@@ -47,11 +48,15 @@ def test_ensemble_cv_f1_is_the_f1_of_its_logged_out_of_fold_predictions(stacker,
     assert metrics["cv_f1"] == pytest.approx(np.mean(per_fold_f1(oof, metrics["cv_threshold"])))
     assert metrics["cv_f1_std"] == pytest.approx(np.std(per_fold_f1(oof, metrics["cv_threshold"])))
     forecast = fold_f1(oof, metrics["threshold"], metrics["test_prior_estimate"])  # reweighted to the test prior
-    assert (metrics["forecast_f1"], metrics["forecast_f1_std"]) == pytest.approx((forecast.mean(), forecast.std(ddof=0)))
+    assert (metrics["forecast_f1"], metrics["forecast_f1_std"]) == pytest.approx(
+        (forecast.mean(), forecast.std(ddof=0))
+    )
     # same rows, repeats and folds as the base runs, so the two CV F1s compare
     base_oof = artifact_frame(base_runs[0]["run_id"], "predictions/oof.parquet")
     key = ["row", "repeat", "fold", "y_true"]
-    assert oof[key].sort_values(key).reset_index(drop=True).equals(base_oof[key].sort_values(key).reset_index(drop=True))
+    assert (
+        oof[key].sort_values(key).reset_index(drop=True).equals(base_oof[key].sort_values(key).reset_index(drop=True))
+    )
     base_ids = [metrics_["run_id"] for metrics_ in base_runs]
     assert tags["base_run_ids"].split(",") == base_ids == run.data.params["base_run_ids"].split(",")
     assert tags["run_type"] == "ensemble" and tags["stacker"] == stacker and run.info.status == "FINISHED"
@@ -84,16 +89,25 @@ def test_stacker_is_cross_validated_on_the_base_runs_folds(base_runs):
 def test_mean_stacker_is_the_mean_of_the_base_probabilities(base_runs):
     run = ensemble(BASE_EXPERIMENT, "stacker=mean")
     oof = artifact_frame(run.info.run_id, "predictions/oof.parquet").set_index(["row", "repeat", "fold"])
-    base = [artifact_frame(m["run_id"], "predictions/oof.parquet").set_index(["row", "repeat", "fold"])["proba"]
-            for m in base_runs]
+    base = [
+        artifact_frame(m["run_id"], "predictions/oof.parquet").set_index(["row", "repeat", "fold"])["proba"]
+        for m in base_runs
+    ]
     assert np.allclose(oof["proba"], (sum(base) / len(base)).loc[oof.index])
 
 
 def test_alignment_keeps_rows_every_run_predicted():
     """A grouped CV can leave rows without an out-of-fold prediction; repeats are averaged per row."""
     rows = np.arange(10)
-    full = pd.DataFrame({"row": np.tile(rows, 2), "repeat": np.repeat([0, 1], 10), "fold": np.tile(rows % 2, 2),
-                         "y_true": np.tile(rows % 3 == 0, 2).astype(int), "proba": np.linspace(0, 1, 20)})
+    full = pd.DataFrame(
+        {
+            "row": np.tile(rows, 2),
+            "repeat": np.repeat([0, 1], 10),
+            "fold": np.tile(rows % 2, 2),
+            "y_true": np.tile(rows % 3 == 0, 2).astype(int),
+            "proba": np.linspace(0, 1, 20),
+        }
+    )
     partial = full[~full["row"].isin([2, 7])].assign(proba=0.5)
     X, y, folds = align_oof({"a": full, "b": partial})
     assert list(X.index) == [0, 1, 3, 4, 5, 6, 8, 9] and set(folds["row"]) == set(X.index)
@@ -133,9 +147,16 @@ def test_selection_caps_runs_per_model_family_and_skips_ensembles(base_runs):
 
 def test_leaderboard_ranks_runs_and_writes_markdown_and_figure(base_runs, tmp_path, capsys):
     ensemble(BASE_EXPERIMENT, "stacker=mean")
-    cfg, _ = compose_config([f"tracking.experiment={BASE_EXPERIMENT}", "select.dataset=synthetic", "top=3",
-                             f"markdown={tmp_path}/board.md", f"figure={tmp_path}/plots/board.png"],
-                            config_name="leaderboard")
+    cfg, _ = compose_config(
+        [
+            f"tracking.experiment={BASE_EXPERIMENT}",
+            "select.dataset=synthetic",
+            "top=3",
+            f"markdown={tmp_path}/board.md",
+            f"figure={tmp_path}/plots/board.png",
+        ],
+        config_name="leaderboard",
+    )
     top = write_leaderboard(cfg)
     assert len(top) == 3 and top["forecast_f1"].is_monotonic_decreasing  # select.metric: forecast_f1
     every = [r for r in runs_of(BASE_EXPERIMENT) if r.info.status == "FINISHED"]

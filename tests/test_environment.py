@@ -39,8 +39,9 @@ def test_the_digest_changes_with_any_version():
 
 
 def ensemble_of(*overrides):
-    cfg, choices = compose_config(["select.dataset=synthetic", f"tracking.experiment={EXPERIMENT}", *overrides],
-                                  config_name="ensemble")
+    cfg, choices = compose_config(
+        ["select.dataset=synthetic", f"tracking.experiment={EXPERIMENT}", *overrides], config_name="ensemble"
+    )
     return mlflow.get_run(build_ensemble(cfg, choices)["run_id"])
 
 

@@ -22,9 +22,11 @@ def options(group: str) -> list[str]:
 
 
 # every model, every feature set and every sampler of conf/, each in at least one fitted pipeline
-COMBINATIONS = ([(model, "raw", "none") for model in options("model")]
-                + [(model, features, "none") for features in options("features") for model in ("lightgbm", "logreg")]
-                + [("lightgbm", "engineered", sampler) for sampler in options("sampler")])
+COMBINATIONS = (
+    [(model, "raw", "none") for model in options("model")]
+    + [(model, features, "none") for features in options("features") for model in ("lightgbm", "logreg")]
+    + [("lightgbm", "engineered", sampler) for sampler in options("sampler")]
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,9 @@ def test_every_configured_pipeline_round_trips_with_trusted_types_only(model, fe
     assert np.array_equal(loaded.predict_proba(data.test), fitted.predict_proba(data.test))
 
 
-@pytest.mark.parametrize("stacker", [MeanStacker(), RankMeanStacker(), LogisticStacker(), LightGBMStacker()],
-                         ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize(
+    "stacker", [MeanStacker(), RankMeanStacker(), LogisticStacker(), LightGBMStacker()], ids=lambda s: type(s).__name__
+)
 def test_every_stacker_round_trips(stacker, tmp_path):
     rng = np.random.default_rng(0)
     X, y = pd.DataFrame(rng.random((300, 2)), columns=["a", "b"]), (rng.random(300) < 0.3).astype(int)
@@ -64,7 +67,9 @@ def test_a_model_naming_an_untrusted_type_is_refused_before_anything_runs(tmp_pa
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "stacker.skops"
     dump({"model": Payload()}, path)
-    with pytest.raises(DataError, match=r"refusing to load run abc's models/stacker.skops: .*\(test_persistence.Payload\)"):
+    with pytest.raises(
+        DataError, match=r"refusing to load run abc's models/stacker.skops: .*\(test_persistence.Payload\)"
+    ):
         load(path, "run abc's models/stacker.skops")
     assert not (tmp_path / "PWNED").exists()
 

@@ -88,7 +88,9 @@ def test_interpolating_samplers_keep_real_category_codes(sampler, encoded, datas
     assert (X_res[numeric].max() <= encoded[numeric].max() + 1e-9).all()
 
 
-@pytest.mark.parametrize("model", ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"])
+@pytest.mark.parametrize(
+    "model", ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"]
+)
 def test_every_model_learns_and_handles_unseen_test_values(model, dataset):
     from conftest import TINY_MODEL
 

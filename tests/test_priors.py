@@ -22,8 +22,9 @@ def leads(n: int, prior: float, rng, negative_shift: float = 0.0):
 
 
 def oof_frame(y, proba, n_folds: int = 5) -> pd.DataFrame:
-    return pd.DataFrame({"row": np.arange(len(y)), "repeat": 0, "fold": np.arange(len(y)) % n_folds,
-                         "y_true": y, "proba": proba})
+    return pd.DataFrame(
+        {"row": np.arange(len(y)), "repeat": 0, "fold": np.arange(len(y)) % n_folds, "y_true": y, "proba": proba}
+    )
 
 
 ESTIMATORS = {
@@ -61,8 +62,10 @@ UNUSABLE = {
 }
 
 
-@pytest.mark.parametrize("name, reason", [(name, reason) for name in ESTIMATORS for reason in UNUSABLE
-                                          if not (name == "em" and reason == "outside (0, 1)")])  # EM: a mean
+@pytest.mark.parametrize(
+    "name, reason",
+    [(name, reason) for name in ESTIMATORS for reason in UNUSABLE if not (name == "em" and reason == "outside (0, 1)")],
+)  # EM: a mean
 def test_a_file_that_cannot_be_estimated_falls_back_with_a_warning(name, reason, caplog):
     proba_file = UNUSABLE[reason]
     rng = np.random.default_rng(1)
@@ -75,8 +78,14 @@ def test_a_file_that_cannot_be_estimated_falls_back_with_a_warning(name, reason,
     assert reason in caplog.text
 
 
-@pytest.mark.parametrize("estimator", [BBSE(cuts=[0.5], check_cuts=[0.1, 0.25], max_spread=0.05, n_bootstrap=0),
-                                       EM(check_cuts=[0.1, 0.25], max_spread=0.05, n_bootstrap=0)], ids=["bbse", "em"])
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        BBSE(cuts=[0.5], check_cuts=[0.1, 0.25], max_spread=0.05, n_bootstrap=0),
+        EM(check_cuts=[0.1, 0.25], max_spread=0.05, n_bootstrap=0),
+    ],
+    ids=["bbse", "em"],
+)
 def test_cuts_that_disagree_raise_a_stability_warning(estimator, caplog):
     rng = np.random.default_rng(5)
     y, proba = leads(40_000, TRAIN_PRIOR, rng)
@@ -94,11 +103,19 @@ def test_fixed_prior_is_returned_as_given():
     assert FixedPrior(0.3).estimate().interval == (0.3, 0.3)
 
 
-@pytest.mark.parametrize("build", [
-    lambda: FixedPrior(1.5), lambda: FixedPrior("abc"), lambda: BBSE(cuts=[0.5, 2]), lambda: BBSE(fallback=0),
-    lambda: PriorShift(test_prior=1.0), lambda: PriorShift(test_prior="often"), lambda: Fixed(2),
-    lambda: Fixed("abc"),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: FixedPrior(1.5),
+        lambda: FixedPrior("abc"),
+        lambda: BBSE(cuts=[0.5, 2]),
+        lambda: BBSE(fallback=0),
+        lambda: PriorShift(test_prior=1.0),
+        lambda: PriorShift(test_prior="often"),
+        lambda: Fixed(2),
+        lambda: Fixed("abc"),
+    ],
+)
 def test_a_prior_or_threshold_outside_0_1_is_refused(build):
     with pytest.raises(ValueError, match=r"must be .*\(0, 1\)"):
         build()
@@ -118,7 +135,8 @@ def test_reweighted_f1_equals_f1_on_a_physically_resampled_copy():
     assert y_copy.mean() == pytest.approx(0.4)
     for threshold in (0.2, 0.45, 0.6):
         assert reweighted_f1(y, proba, threshold, prior=0.4) == pytest.approx(
-            f1_score(y_copy, proba_copy >= threshold), abs=1e-12)
+            f1_score(y_copy, proba_copy >= threshold), abs=1e-12
+        )
 
 
 def test_forecast_f1_predicts_the_f1_on_a_file_at_another_prior():
@@ -129,7 +147,8 @@ def test_forecast_f1_predicts_the_f1_on_a_file_at_another_prior():
     reached = f1_score(y_file, proba_file >= decision.threshold)
     assert decision.forecast_f1 == pytest.approx(reached, abs=0.02)
     assert decision.forecast_f1 == pytest.approx(
-        fold_f1(oof_frame(y, proba), decision.threshold, decision.prior.value).mean())
+        fold_f1(oof_frame(y, proba), decision.threshold, decision.prior.value).mean()
+    )
     assert decision.predicted_positive_rate == pytest.approx(np.mean(proba_file >= decision.threshold))
 
 

@@ -65,7 +65,9 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
     importance = pd.read_csv(artifact(run, "feature_importance.csv"), index_col=0)
     assert "bant_submit" in importance.index and importance["mean"].max() > 0
     names = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="plots")}
-    assert names == {f"plots/{n}.png" for n in ["feature_importance", "pr_curve", "confusion_matrix", "f1_vs_threshold"]}
+    assert names == {
+        f"plots/{n}.png" for n in ["feature_importance", "pr_curve", "confusion_matrix", "f1_vs_threshold"]
+    }
     config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
     assert "leadconv.models.lightgbm" in config
 
@@ -133,11 +135,14 @@ def test_bad_data_fails_with_one_line_and_no_finished_run(name, corrupt, subdir,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("override, message", [
-    ("cv.n_splits=abc", "cannot build cv"),
-    ("model.class_weight=heavy", "model.class_weight='heavy' is not valid"),
-    ("model=nope", "Could not find 'model/nope'"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("cv.n_splits=abc", "cannot build cv"),
+        ("model.class_weight=heavy", "model.class_weight='heavy' is not valid"),
+        ("model=nope", "Could not find 'model/nope'"),
+    ],
+)
 def test_bad_config_fails_cleanly(override, message, experiment):
     result = run_script(["dataset=synthetic", override, f"tracking.experiment={experiment}"])
     assert result.returncode == 1
@@ -148,13 +153,23 @@ def test_bad_config_fails_cleanly(override, message, experiment):
 @pytest.mark.slow
 def test_multirun_makes_one_run_per_combination(experiment, tmp_path):
     # default model sizes: a model.* override would not exist in both model configs
-    args = ["-m", "model=logreg,lightgbm", "sampler=none,random_under", *SYNTHETIC,
-            f"tracking.experiment={experiment}", f"hydra.sweep.dir={tmp_path}"]
+    args = [
+        "-m",
+        "model=logreg,lightgbm",
+        "sampler=none,random_under",
+        *SYNTHETIC,
+        f"tracking.experiment={experiment}",
+        f"hydra.sweep.dir={tmp_path}",
+    ]
     result = run_script(args, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     runs = [r for r in runs_of(experiment) if "mlflow.parentRunId" in r.data.tags]  # the jobs, not the sweep's parent
     assert sorted((r.data.tags["model"], r.data.tags["sampler"]) for r in runs) == [
-        ("lightgbm", "none"), ("lightgbm", "random_under"), ("logreg", "none"), ("logreg", "random_under")]
+        ("lightgbm", "none"),
+        ("lightgbm", "random_under"),
+        ("logreg", "none"),
+        ("logreg", "random_under"),
+    ]
     assert all(r.info.status == "FINISHED" for r in runs)
 
 

@@ -11,8 +11,14 @@ import pytest
 
 from conftest import ROOT, run_script
 
-SLOW_RUN = ["dataset=synthetic", "dataset.n_rows=3000", "model=catboost", "model.iterations=3000",
-            "model.thread_count=1", "save_models=false"]
+SLOW_RUN = [
+    "dataset=synthetic",
+    "dataset.n_rows=3000",
+    "model=catboost",
+    "model.iterations=3000",
+    "model.thread_count=1",
+    "save_models=false",
+]
 
 
 def statuses(store) -> dict[str, str]:
@@ -25,8 +31,14 @@ def statuses(store) -> dict[str, str]:
 
 def start(args, store):
     env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{store}"}
-    return subprocess.Popen([sys.executable, "src/run.py", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "src/run.py", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_for(condition, process, seconds: float = 90):
@@ -79,8 +91,16 @@ def test_a_run_killed_with_sigkill_is_repaired_by_the_next_command(tmp_path):
     process.kill()
     process.wait(timeout=30)
     assert statuses(store) == {"slow": "RUNNING"}  # SIGKILL cannot be caught
-    result = run_script(["dataset=synthetic", "dataset.n_rows=400", "model=logreg", "save_models=false",
-                         "run_name=next", f"tracking.uri=sqlite:///{store}"])
+    result = run_script(
+        [
+            "dataset=synthetic",
+            "dataset.n_rows=400",
+            "model=logreg",
+            "save_models=false",
+            "run_name=next",
+            f"tracking.uri=sqlite:///{store}",
+        ]
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert statuses(store) == {"slow": "KILLED", "next": "FINISHED"}
     assert "marked run" in result.stdout + result.stderr and "is gone" in result.stdout + result.stderr

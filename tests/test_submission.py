@@ -21,13 +21,23 @@ REAL_DATA_DIR = Path(os.environ.get("LG_AIMERS_DATA_DIR", "/nonexistent"))
 
 
 def submit_config(experiment: str, input_path, output, *overrides: str):
-    return compose_config(["select.dataset=synthetic", f"tracking.experiment={experiment}", f"input={input_path}",
-                           f"output={output}", "suite.enabled=false", *overrides], config_name="submit")
+    return compose_config(
+        [
+            "select.dataset=synthetic",
+            f"tracking.experiment={experiment}",
+            f"input={input_path}",
+            f"output={output}",
+            "suite.enabled=false",
+            *overrides,
+        ],
+        config_name="submit",
+    )
 
 
 def ensemble_of(experiment: str, *overrides: str) -> str:
-    cfg, choices = compose_config(["select.dataset=synthetic", f"tracking.experiment={experiment}", *overrides],
-                                  config_name="ensemble")
+    cfg, choices = compose_config(
+        ["select.dataset=synthetic", f"tracking.experiment={experiment}", *overrides], config_name="ensemble"
+    )
     return build_ensemble(cfg, choices)["run_id"]
 
 
@@ -62,12 +72,19 @@ def test_make_submit_keeps_row_order_and_ids(ensemble_run, competition_file, tmp
     read_text(competition_file).sample(frac=1.0, random_state=3).to_csv(shuffled, index=False)
     output = tmp_path / "out" / 'scored "final" $(shell touch INJECTED).csv'
     env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT}
-    result = subprocess.run(["make", "submit", f"INPUT={shuffled}", f"OUTPUT={output}",
-                             "SUBMIT_ARGS=select.dataset=synthetic"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        ["make", "submit", f"INPUT={shuffled}", f"OUTPUT={output}", "SUBMIT_ARGS=select.dataset=synthetic"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (ROOT / "INJECTED").exists() and not (tmp_path / "INJECTED").exists()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([output.name, output.with_suffix(".json").name])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        [output.name, output.with_suffix(".json").name]
+    )
     given, written = read_text(shuffled), read_text(output)
     assert list(written[schema.ID]) == list(given[schema.ID])
     assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
@@ -104,8 +121,9 @@ def test_rebuild_builds_a_new_ensemble_that_becomes_the_latest(ensemble_run, com
     assert rebuilt != ensemble_run.info.run_id and mlflow.get_run(rebuilt).data.tags["stacker"] == "mean"
     cfg, choices = submit_config(EXPERIMENT, competition_file, tmp_path / "b.csv")
     assert make_submission(cfg, choices)["ensemble_run_id"] == rebuilt
-    cfg, choices = submit_config(EXPERIMENT, competition_file, tmp_path / "c.csv",
-                                 f"ensemble_run_id={ensemble_run.info.run_id}")
+    cfg, choices = submit_config(
+        EXPERIMENT, competition_file, tmp_path / "c.csv", f"ensemble_run_id={ensemble_run.info.run_id}"
+    )
     assert make_submission(cfg, choices)["ensemble_run_id"] == ensemble_run.info.run_id
 
 
@@ -115,7 +133,9 @@ def leads_at_prior(prior: float, out, seed: int = 0):
     converted = leads[schema.LABEL].astype(bool)
     n_pos = min(int(converted.sum()), round((~converted).sum() * prior / (1 - prior)))
     n_neg = min(int((~converted).sum()), round(n_pos * (1 - prior) / prior))
-    rows = pd.concat([leads[converted].sample(n_pos, random_state=seed), leads[~converted].sample(n_neg, random_state=seed)])
+    rows = pd.concat(
+        [leads[converted].sample(n_pos, random_state=seed), leads[~converted].sample(n_neg, random_state=seed)]
+    )
     rows.sample(frac=1.0, random_state=seed).assign(**{schema.LABEL: ""}).to_csv(out, index=False)
     return out
 
@@ -128,13 +148,30 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
     for prior in (0.05, 0.4):
         source = leads_at_prior(prior, tmp_path / f"leads_{prior}.csv")
         output = tmp_path / f"scored_{prior}.csv"
-        result = subprocess.run(["make", "submit", f"INPUT={source}", f"OUTPUT={output}",
-                                 f"SUBMIT_ARGS=select.dataset=synthetic ensemble_run_id={ensemble_run.info.run_id}"],
-                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [
+                "make",
+                "submit",
+                f"INPUT={source}",
+                f"OUTPUT={output}",
+                f"SUBMIT_ARGS=select.dataset=synthetic ensemble_run_id={ensemble_run.info.run_id}",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         sidecar = sidecars[prior] = json.loads(output.with_suffix(".json").read_text())
-        for key in ("test_prior_estimate", "test_prior_interval", "prior_method", "threshold", "forecast_f1",
-                    "predicted_positive_rate"):
+        for key in (
+            "test_prior_estimate",
+            "test_prior_interval",
+            "prior_method",
+            "threshold",
+            "forecast_f1",
+            "predicted_positive_rate",
+        ):
             assert key in sidecar, key
         low, high = sidecar["test_prior_interval"]
         assert sidecar["prior_method"] == "em" and low <= sidecar["test_prior_estimate"] <= high
@@ -146,10 +183,13 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
     assert sidecars[0.4]["threshold"] < sidecars[0.05]["threshold"]
 
 
-@pytest.mark.parametrize("output_name, message", [("out.json", "ends in .json"), ("a_dir", "is a directory"),
-                                                  ("a_file/out.csv", "is a file, not a directory")])
-def test_an_output_that_cannot_hold_the_submission_is_refused_before_scoring(output_name, message, competition_file,
-                                                                             tmp_path):
+@pytest.mark.parametrize(
+    "output_name, message",
+    [("out.json", "ends in .json"), ("a_dir", "is a directory"), ("a_file/out.csv", "is a file, not a directory")],
+)
+def test_an_output_that_cannot_hold_the_submission_is_refused_before_scoring(
+    output_name, message, competition_file, tmp_path
+):
     (tmp_path / "a_dir").mkdir()
     (tmp_path / "a_file").write_text("keep me")
     before = sorted(p.name for p in tmp_path.rglob("*"))
@@ -186,7 +226,11 @@ def test_bad_input_exits_with_one_line_and_no_file(competition_file, tmp_path):
     without_column(competition_file, bad)
     result = run_script([f"input={bad}", f"output={output}", "select.dataset=synthetic"], script="src/submit.py")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {bad} has the wrong columns (missing: ['bant_submit']")
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"error: {bad} has the wrong columns (missing: ['bant_submit']")
+    )
     assert not output.exists() and not output.with_suffix(".json").exists()
 
 
@@ -220,15 +264,35 @@ def test_empty_store_runs_the_suite_then_builds_the_ensemble(tmp_path, experimen
     """No runs -> the suite (here a tiny two-job sweep instead of experiments' default_suite) -> ensemble -> file."""
     write_synthetic(tmp_path, n_rows=600, n_test=80, seed=42)
     output = tmp_path / "out.csv"
-    args = ["-m", "dataset=synthetic", "dataset.n_rows=600", "dataset.n_test=80", "cv.n_splits=3", "model=logreg",
-            "model.max_iter=300", "model.C=0.5,2.0", f"hydra.sweep.dir={tmp_path}/sweep"]
+    args = [
+        "-m",
+        "dataset=synthetic",
+        "dataset.n_rows=600",
+        "dataset.n_test=80",
+        "cv.n_splits=3",
+        "model=logreg",
+        "model.max_iter=300",
+        "model.C=0.5,2.0",
+        f"hydra.sweep.dir={tmp_path}/sweep",
+    ]
     suite = "suite.args=[" + ",".join(f"'{arg}'" for arg in args) + "]"
-    result = run_script([f"input={tmp_path}/submission.csv", f"output={output}", "select.dataset=synthetic",
-                         f"tracking.experiment={experiment}", suite], script="src/submit.py", timeout=600)
+    result = run_script(
+        [
+            f"input={tmp_path}/submission.csv",
+            f"output={output}",
+            "select.dataset=synthetic",
+            f"tracking.experiment={experiment}",
+            suite,
+        ],
+        script="src/submit.py",
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "running the default suite first" in result.stdout
     runs = {r.info.run_id: r for r in runs_of(experiment)}
-    singles = [i for i, r in runs.items() if "folds_digest" in r.data.tags and r.data.tags.get("run_type") != "ensemble"]
+    singles = [
+        i for i, r in runs.items() if "folds_digest" in r.data.tags and r.data.tags.get("run_type") != "ensemble"
+    ]
     assert len(singles) == 2
     sidecar = json.loads(output.with_suffix(".json").read_text())
     assert sorted(sidecar["base_run_ids"]) == sorted(singles)
@@ -241,8 +305,9 @@ def test_empty_store_runs_the_suite_then_builds_the_ensemble(tmp_path, experimen
 def test_real_submission_has_exactly_the_competition_rows(tmp_path, experiment):
     run_in_process(["model=lightgbm", "model.n_estimators=30", "model.n_jobs=1", "cv.n_splits=3"], experiment)
     output = tmp_path / "submission.csv"
-    cfg, choices = compose_config([f"tracking.experiment={experiment}", f"output={output}", "suite.enabled=false"],
-                                  config_name="submit")
+    cfg, choices = compose_config(
+        [f"tracking.experiment={experiment}", f"output={output}", "suite.enabled=false"], config_name="submit"
+    )
     make_submission(cfg, choices)
     given, written = read_text(REAL_DATA_DIR / "submission.csv"), read_text(output)
     assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))

@@ -9,9 +9,19 @@ from conftest import SYNTHETIC, TINY_MODEL, run_script, runs_of
 def test_parallel_grid_nests_every_job_and_records_failures(experiment, tmp_path):
     # 2 x 2 jobs in two joblib worker processes: class_weight=heavy fails while building the model
     # (before the job's run starts), k_neighbors=0 fails inside SMOTE-NC while fitting
-    args = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SYNTHETIC, "model=lightgbm",
-            *TINY_MODEL["lightgbm"], "sampler=smotenc", "sampler.k_neighbors=3,0", "model.class_weight=balanced,heavy",
-            f"tracking.experiment={experiment}", f"hydra.sweep.dir={tmp_path}"]
+    args = [
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        *SYNTHETIC,
+        "model=lightgbm",
+        *TINY_MODEL["lightgbm"],
+        "sampler=smotenc",
+        "sampler.k_neighbors=3,0",
+        "model.class_weight=balanced,heavy",
+        f"tracking.experiment={experiment}",
+        f"hydra.sweep.dir={tmp_path}",
+    ]
     result = run_script(args, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     runs = runs_of(experiment)
@@ -21,7 +31,11 @@ def test_parallel_grid_nests_every_job_and_records_failures(experiment, tmp_path
     children = {r.data.tags["sweep_job"]: r for r in runs if r is not parent}
     assert {r.data.tags["mlflow.parentRunId"] for r in children.values()} == {parent.info.run_id}
     assert {job: r.info.status for job, r in children.items()} == {
-        "0": "FINISHED", "1": "FAILED", "2": "FAILED", "3": "FAILED"}
+        "0": "FINISHED",
+        "1": "FAILED",
+        "2": "FAILED",
+        "3": "FAILED",
+    }
     assert "failed before its run started" in children["1"].data.tags["error"]
     assert "error" not in children["2"].data.tags  # this one started its run: the run itself is FAILED
     assert parent.info.status == "FINISHED"

@@ -53,9 +53,17 @@ def test_positive_rate(seed, rate):
 
 def test_missing_rates_near_targets(frames):
     train, _ = frames
-    targets = {"com_reg_ver_win_rate": 0.75, "customer_type": 0.75, "customer_job": 0.3,
-               "product_modelname": 0.85, "expected_timeline": 0.5, "idit_strategic_ver": 0.93,
-               "customer_country": 0.02, "bant_submit": 0.0, "lead_owner": 0.0}
+    targets = {
+        "com_reg_ver_win_rate": 0.75,
+        "customer_type": 0.75,
+        "customer_job": 0.3,
+        "product_modelname": 0.85,
+        "expected_timeline": 0.5,
+        "idit_strategic_ver": 0.93,
+        "customer_country": 0.02,
+        "bant_submit": 0.0,
+        "lead_owner": 0.0,
+    }
     for column, target in targets.items():
         assert abs(train[column].isna().mean() - target) < 0.05, column
 
@@ -63,8 +71,7 @@ def test_missing_rates_near_targets(frames):
 def test_messy_spellings_present(frames):
     train, _ = frames
     assert {"End Customer", "End-Customer", "Specifier/ Influencer"} <= set(train["customer_type"])
-    assert {"Quotation or purchase consultation",
-            "Quotation or Purchase Consultation"} <= set(train["inquiry_type"])
+    assert {"Quotation or purchase consultation", "Quotation or Purchase Consultation"} <= set(train["inquiry_type"])
     assert {"less than 3 months", "less_than_3_months"} <= set(train["expected_timeline"])
     countries = train["customer_country"].dropna()
     assert countries.str.startswith("//").any() and countries.str.startswith("/  / ").any()
@@ -92,8 +99,9 @@ def test_signal_is_learnable_on_unseen_customers(frames):
     train, _ = frames
     columns = ["bant_submit", "lead_desc_length", "customer_type", "business_unit", "enterprise"]
     X = train[columns].apply(lambda c: c.astype("category").cat.codes if c.dtype != float else c)
-    fit_rows, held_rows = next(GroupShuffleSplit(n_splits=1, test_size=0.3, random_state=0)
-                               .split(X, train[LABEL], train[GROUP]))
+    fit_rows, held_rows = next(
+        GroupShuffleSplit(n_splits=1, test_size=0.3, random_state=0).split(X, train[LABEL], train[GROUP])
+    )
     model = HistGradientBoostingClassifier(max_iter=100, max_depth=3, random_state=0)
     model.fit(X.iloc[fit_rows], train[LABEL].iloc[fit_rows])
     scores = model.predict_proba(X.iloc[held_rows])[:, 1]

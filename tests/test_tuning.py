@@ -18,10 +18,20 @@ SPACE = {"model.learning_rate": FloatDistribution(0.01, 0.3, log=True), "model.n
 
 def study_args(experiment, storage, *extra):
     """A tiny LightGBM study on synthetic data: a trial takes about a second."""
-    return ["-m", "hydra/sweeper=optuna", *SYNTHETIC, "model=lightgbm", *TINY_MODEL["lightgbm"],
-            f"hydra.sweeper.storage={storage}", "hydra.sweeper.study_name=tiny", f"tracking.experiment={experiment}",
-            "~hydra.sweeper.search_space.model", "model.learning_rate=tag(log, interval(0.01, 0.3))",
-            "model.num_leaves=int(interval(4, 64))", *extra]
+    return [
+        "-m",
+        "hydra/sweeper=optuna",
+        *SYNTHETIC,
+        "model=lightgbm",
+        *TINY_MODEL["lightgbm"],
+        f"hydra.sweeper.storage={storage}",
+        "hydra.sweeper.study_name=tiny",
+        f"tracking.experiment={experiment}",
+        "~hydra.sweeper.search_space.model",
+        "model.learning_rate=tag(log, interval(0.01, 0.3))",
+        "model.num_leaves=int(interval(4, 64))",
+        *extra,
+    ]
 
 
 def trials_of(storage):
@@ -30,8 +40,9 @@ def trials_of(storage):
 
 def test_same_seed_replays_the_same_trials(tmp_path):
     def proposals(seed, storage):
-        study = optuna.create_study(storage=storage, sampler=TrialSeededTPE(seed, n_startup_trials=4),
-                                    direction="maximize")
+        study = optuna.create_study(
+            storage=storage, sampler=TrialSeededTPE(seed, n_startup_trials=4), direction="maximize"
+        )
         for _ in range(8):  # 4 random, then 4 from TPE's model of the results
             trial = study.ask(SPACE)
             study.tell(trial, -abs(trial.params["model.num_leaves"] - 20) - trial.params["model.learning_rate"])
@@ -54,8 +65,15 @@ def test_study_nests_trials_logs_the_best_and_resumes(experiment, tmp_path):
     lost = optuna.load_study(study_name="tiny", storage=open_storage(storage, heartbeat_seconds=1)).ask()
     open_storage(storage, heartbeat_seconds=1).record_heartbeat(lost._trial_id)
     time.sleep(3.5)
-    result = run_script(study_args(experiment, storage, "hydra.sweeper.n_trials=3", "hydra.sweeper.heartbeat_seconds=1",
-                                   f"hydra.sweep.dir={tmp_path}/b"))
+    result = run_script(
+        study_args(
+            experiment,
+            storage,
+            "hydra.sweeper.n_trials=3",
+            "hydra.sweeper.heartbeat_seconds=1",
+            f"hydra.sweep.dir={tmp_path}/b",
+        )
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     trials = trials_of(storage)
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 2 + [TrialState.FAIL, TrialState.COMPLETE]
@@ -84,9 +102,20 @@ def test_study_nests_trials_logs_the_best_and_resumes(experiment, tmp_path):
 @pytest.mark.slow
 def test_two_workers_share_one_study(experiment, tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
-    workers = [subprocess.Popen([sys.executable, "src/run.py", *study_args(
-        experiment, storage, "hydra.sweeper.n_trials=4", f"hydra.sweep.dir={tmp_path}/w{i}")],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "src/run.py",
+                *study_args(experiment, storage, "hydra.sweeper.n_trials=4", f"hydra.sweep.dir={tmp_path}/w{i}"),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     for worker in workers:
         _, stderr = worker.communicate(timeout=600)
         assert worker.returncode == 0, stderr[-2000:]
@@ -104,10 +133,15 @@ def test_two_workers_share_one_study(experiment, tmp_path):
 @pytest.mark.slow
 def test_unpromising_trials_are_pruned_on_fold_scores(experiment, tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
-    prune_all = ["hydra.sweeper.pruner._target_=optuna.pruners.ThresholdPruner", "+hydra.sweeper.pruner.lower=0.99",
-                 "~hydra.sweeper.pruner.n_startup_trials", "hydra.sweeper.pruner.n_warmup_steps=2"]
-    result = run_script(study_args(experiment, storage, "hydra.sweeper.n_trials=2", *prune_all,
-                                   f"hydra.sweep.dir={tmp_path}"))
+    prune_all = [
+        "hydra.sweeper.pruner._target_=optuna.pruners.ThresholdPruner",
+        "+hydra.sweeper.pruner.lower=0.99",
+        "~hydra.sweeper.pruner.n_startup_trials",
+        "hydra.sweeper.pruner.n_warmup_steps=2",
+    ]
+    result = run_script(
+        study_args(experiment, storage, "hydra.sweeper.n_trials=2", *prune_all, f"hydra.sweep.dir={tmp_path}")
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     trials = trials_of(storage)
     assert [t.state for t in trials] == [TrialState.PRUNED] * 2
@@ -120,11 +154,14 @@ def test_unpromising_trials_are_pruned_on_fold_scores(experiment, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("override, message", [
-    ("model.num_leafs=int(interval(4,64))", "Could not override 'model.num_leafs'"),
-    ("model.num_leaves=range(8,8)", "empty range"),
-    ("hydra.sweeper.storage=sqlite:////nonexistent-dir/optuna.db", "cannot open the Optuna storage"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("model.num_leafs=int(interval(4,64))", "Could not override 'model.num_leafs'"),
+        ("model.num_leaves=range(8,8)", "empty range"),
+        ("hydra.sweeper.storage=sqlite:////nonexistent-dir/optuna.db", "cannot open the Optuna storage"),
+    ],
+)
 def test_bad_search_settings_fail_before_any_trial(override, message, experiment, tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
     result = run_script(study_args(experiment, storage, override, f"hydra.sweep.dir={tmp_path}/s"))
@@ -139,9 +176,22 @@ def test_bad_search_settings_fail_before_any_trial(override, message, experiment
 @pytest.mark.slow
 def test_a_search_resumed_right_after_sigkill_reaches_n_trials_and_leaves_nothing_running(experiment, tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
-    slow = subprocess.Popen([sys.executable, "src/run.py", *study_args(
-        experiment, storage, "hydra.sweeper.n_trials=3", "model.n_estimators=4000", f"hydra.sweep.dir={tmp_path}/a")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    slow = subprocess.Popen(
+        [
+            sys.executable,
+            "src/run.py",
+            *study_args(
+                experiment,
+                storage,
+                "hydra.sweeper.n_trials=3",
+                "model.n_estimators=4000",
+                f"hydra.sweep.dir={tmp_path}/a",
+            ),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not any(r.info.status == "RUNNING" and "optuna_trial" in r.data.tags for r in runs_of(experiment)):
         assert slow.poll() is None and time.monotonic() < deadline, "no trial started"

@@ -74,13 +74,17 @@ def test_prior_shift_is_best_f1_on_rows_reweighted_to_the_assumed_prior():
     weights = np.where(y == 1, 0.3 / y.mean(), 0.7 / (1 - y.mean()))
     grid = np.unique(proba)[::20]
     brute = max(grid, key=lambda t: f1_score(y, proba >= t, sample_weight=weights))
-    assert f1_score(y, proba >= shifted, sample_weight=weights) >= f1_score(y, proba >= brute, sample_weight=weights) - 1e-9
+    assert (
+        f1_score(y, proba >= shifted, sample_weight=weights)
+        >= f1_score(y, proba >= brute, sample_weight=weights) - 1e-9
+    )
 
 
 @pytest.fixture(scope="module")
 def group_run(mlflow_store):
-    metrics = run_in_process(tiny("lightgbm", "features=engineered", "cv=group", "threshold=prior_shift"),
-                             "test-group-run")
+    metrics = run_in_process(
+        tiny("lightgbm", "features=engineered", "cv=group", "threshold=prior_shift"), "test-group-run"
+    )
     return mlflow.get_run(metrics["run_id"]), metrics
 
 
@@ -89,8 +93,9 @@ def test_group_run_logs_consistent_metrics_without_the_large_customers(group_run
     params = run.data.params
     assert run.data.tags["cv"] == "group" and params["cv_scheme"] == "group"
     assert params["threshold_rule"] == "prior_shift" and int(params["cv_rows_never_validated"]) > 0
-    oof = pd.read_parquet(mlflow.artifacts.download_artifacts(run_id=run.info.run_id,
-                                                              artifact_path="predictions/oof.parquet"))
+    oof = pd.read_parquet(
+        mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="predictions/oof.parquet")
+    )
     assert len(oof) == 1200 - int(params["cv_rows_never_validated"]) and oof["row"].is_unique
     per_fold = [f1_score(g["y_true"], g["proba"] >= metrics["cv_threshold"]) for _, g in oof.groupby("fold")]
     assert metrics["cv_f1"] == pytest.approx(np.mean(per_fold))
@@ -134,8 +139,11 @@ def test_results_command_reproduces_the_logged_metrics(experiment, tmp_path):
     text = output.read_text()
     assert text.startswith("# Results\n\nConclusion written by hand.\n")
     rows = _table_rows(text)
-    runs = [r for r in mlflow.search_runs(experiment_names=[experiment], output_format="list")
-            if r.data.tags["sampler"] == "none"]
+    runs = [
+        r
+        for r in mlflow.search_runs(experiment_names=[experiment], output_format="list")
+        if r.data.tags["sampler"] == "none"
+    ]
     assert len(rows) == len(runs) == 2  # the random_under run is not in the table
     for run in runs:
         cells = rows[("raw", "logreg", run.data.tags["cv"])]
@@ -145,6 +153,8 @@ def test_results_command_reproduces_the_logged_metrics(experiment, tmp_path):
         assert cells[8] == run.info.run_id
     f1 = {run.data.tags["cv"]: run.data.metrics["cv_f1"] for run in runs}
     gap = [line for line in text.splitlines() if line.startswith("| raw | logreg | 0.")]
-    assert gap == [f"| raw | logreg | {f1['stratified']:.4f} | {f1['group']:.4f} | {f1['stratified'] - f1['group']:+.4f} |"]
+    assert gap == [
+        f"| raw | logreg | {f1['stratified']:.4f} | {f1['group']:.4f} | {f1['stratified'] - f1['group']:+.4f} |"
+    ]
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and output.read_text() == text  # regenerating replaces, never appends

@@ -64,8 +64,9 @@ print("bare F1@0.5", round(f1_score(y, oof >= 0.5), 4))
 def measure(command: list[str], env: dict) -> dict:
     """Wall seconds and peak RSS (GiB) of one child process."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
@@ -108,7 +109,9 @@ def benchmark(models: list[str], overrides: list[str], repeats: int) -> tuple[pd
         data_dir = os.environ.get("LG_AIMERS_DATA_DIR", str(PROJECT_ROOT / "data" / "raw"))
         if not (Path(data_dir) / "train.csv").is_file():
             raise DataError(f"make bench needs the competition files in {data_dir}; set LG_AIMERS_DATA_DIR")
-        measure(run_command("lightgbm", overrides + ["cv.n_splits=2", "model.n_estimators=5"]), env)  # create store, warm caches
+        measure(
+            run_command("lightgbm", overrides + ["cv.n_splits=2", "model.n_estimators=5"]), env
+        )  # create store, warm caches
         bare_command = [sys.executable, "-c", BARE_LOOP, json.dumps(params), data_dir, str(seed)]
         overhead = []
         import mlflow
@@ -117,15 +120,23 @@ def benchmark(models: list[str], overrides: list[str], repeats: int) -> tuple[pd
         for _ in range(repeats):  # interleaved, so drift in machine load hits both sides alike
             framework = measure(run_command("lightgbm", SAME_FOLDS_AS_BARE + overrides), env)
             bare = measure(bare_command, env)
-            overhead.append({"framework_s": framework["seconds"], "bare_s": bare["seconds"],
-                             "framework_cv_s": fit_seconds(framework["output"]), "bare_cv_s": loop_seconds(bare["output"]),
-                             "framework_peak_gib": framework["peak_gib"], "bare_peak_gib": bare["peak_gib"]})
+            overhead.append(
+                {
+                    "framework_s": framework["seconds"],
+                    "bare_s": bare["seconds"],
+                    "framework_cv_s": fit_seconds(framework["output"]),
+                    "bare_cv_s": loop_seconds(bare["output"]),
+                    "framework_peak_gib": framework["peak_gib"],
+                    "bare_peak_gib": bare["peak_gib"],
+                }
+            )
         per_model = []
         for model in models:
             result = measure(run_command(model, overrides), env)
             summary = next((line for line in result["output"].splitlines() if line.startswith("CV F1")), "")
-            per_model.append({"model": model, "wall_s": result["seconds"], "peak_gib": result["peak_gib"],
-                              "summary": summary})
+            per_model.append(
+                {"model": model, "wall_s": result["seconds"], "peak_gib": result["peak_gib"], "summary": summary}
+            )
             print(f"{model:>14}: {result['seconds']:7.1f}s  peak {result['peak_gib']:.2f} GiB  {summary}", flush=True)
     return pd.DataFrame(per_model), pd.DataFrame(overhead)
 
@@ -177,7 +188,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="framework/bare pairs for the overhead (median)")
     parser.add_argument("--out", default=str(PROJECT_ROOT / "experiments" / "benchmark.md"))
     parser.add_argument("--tune-trials", type=int, default=6, help="Optuna throughput: trials per setup (0 skips it)")
-    parser.add_argument("--tune-only", action="store_true", help="only the Optuna throughput, replacing its section of --out")
+    parser.add_argument(
+        "--tune-only", action="store_true", help="only the Optuna throughput, replacing its section of --out"
+    )
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. cv.n_splits=5")
     args = parser.parse_args(argv)
     try:

@@ -23,26 +23,51 @@ import pandas as pd
 from leadconv import PROJECT_ROOT
 
 # (label, worker processes, threads per trial)
-SETUPS = [("1 worker, 1 thread per trial", 1, 1), ("2 workers, 1 thread per trial", 2, 1),
-          ("1 worker, all cores per trial", 1, -1)]
+SETUPS = [
+    ("1 worker, 1 thread per trial", 1, 1),
+    ("2 workers, 1 thread per trial", 2, 1),
+    ("1 worker, all cores per trial", 1, -1),
+]
 
 
 def worker_command(study: str, storage: str, n_trials: int, threads: int, sweep_dir: Path, overrides: list[str]):
-    return [sys.executable, "src/run.py", "-m", "hydra/sweeper=optuna", "model=lightgbm", f"model.n_jobs={threads}",
-            "save_models=false", f"hydra.sweeper.n_trials={n_trials}", f"hydra.sweeper.study_name={study}",
-            f"hydra.sweeper.storage={storage}", "hydra.sweeper.pruner._target_=optuna.pruners.NopPruner",
-            "~hydra.sweeper.pruner.n_startup_trials", "~hydra.sweeper.pruner.n_warmup_steps",
-            f"hydra.sweep.dir={sweep_dir}", *overrides]
+    return [
+        sys.executable,
+        "src/run.py",
+        "-m",
+        "hydra/sweeper=optuna",
+        "model=lightgbm",
+        f"model.n_jobs={threads}",
+        "save_models=false",
+        f"hydra.sweeper.n_trials={n_trials}",
+        f"hydra.sweeper.study_name={study}",
+        f"hydra.sweeper.storage={storage}",
+        "hydra.sweeper.pruner._target_=optuna.pruners.NopPruner",
+        "~hydra.sweeper.pruner.n_startup_trials",
+        "~hydra.sweeper.pruner.n_warmup_steps",
+        f"hydra.sweep.dir={sweep_dir}",
+        *overrides,
+    ]
 
 
-def run_setup(label: str, workers: int, threads: int, n_trials: int, store: Path, env: dict, overrides: list[str]) -> dict:
+def run_setup(
+    label: str, workers: int, threads: int, n_trials: int, store: Path, env: dict, overrides: list[str]
+) -> dict:
     storage, study = f"sqlite:///{store}/optuna.db", f"bench-{workers}w-{threads}t"
     optuna.create_study(study_name=study, storage=storage, direction="maximize")  # before the workers race to
     load_before = os.getloadavg()[0]  # other work on the machine takes cores from the workers: report it
     start = time.perf_counter()
-    processes = [subprocess.Popen(worker_command(study, storage, n_trials, threads, store / f"{study}-{i}", overrides),
-                                  cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                 for i in range(workers)]
+    processes = [
+        subprocess.Popen(
+            worker_command(study, storage, n_trials, threads, store / f"{study}-{i}", overrides),
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(workers)
+    ]
     for process in processes:
         _, stderr = process.communicate()
         if process.returncode != 0:
@@ -51,10 +76,18 @@ def run_setup(label: str, workers: int, threads: int, n_trials: int, store: Path
     trials = optuna.load_study(study_name=study, storage=storage).get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     span = (max(t.datetime_complete for t in trials) - min(t.datetime_start for t in trials)).total_seconds()
     durations = [(t.datetime_complete - t.datetime_start).total_seconds() for t in trials]
-    return {"setup": label, "workers": workers, "threads": threads, "trials": len(trials),
-            "trials_per_min": len(trials) / span * 60, "mean_trial_s": sum(durations) / len(durations),
-            "wall_s": wall, "best_cv_f1": max(t.value for t in trials), "load_before": load_before,
-            "load_after": os.getloadavg()[0]}
+    return {
+        "setup": label,
+        "workers": workers,
+        "threads": threads,
+        "trials": len(trials),
+        "trials_per_min": len(trials) / span * 60,
+        "mean_trial_s": sum(durations) / len(durations),
+        "wall_s": wall,
+        "best_cv_f1": max(t.value for t in trials),
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
+    }
 
 
 def benchmark(n_trials: int, overrides: list[str], store: Path) -> pd.DataFrame:
@@ -64,8 +97,11 @@ def benchmark(n_trials: int, overrides: list[str], store: Path) -> pd.DataFrame:
     for label, workers, threads in SETUPS:
         rows.append(run_setup(label, workers, threads, n_trials, store, env, overrides))
         row = rows[-1]
-        print(f"{label:>32}: {row['trials_per_min']:.2f} trials/min ({row['trials']} trials, "
-              f"{row['mean_trial_s']:.1f}s each, {row['wall_s']:.0f}s wall)", flush=True)
+        print(
+            f"{label:>32}: {row['trials_per_min']:.2f} trials/min ({row['trials']} trials, "
+            f"{row['mean_trial_s']:.1f}s each, {row['wall_s']:.0f}s wall)",
+            flush=True,
+        )
     return pd.DataFrame(rows)
 
 
@@ -87,8 +123,10 @@ def report(frame: pd.DataFrame, overrides: list[str]) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in frame.itertuples():
-        lines.append(f"| {row.setup} | {row.trials_per_min:.2f} | {row.trials_per_min / base:.2f}x | "
-                     f"{row.mean_trial_s:.1f} | {row.wall_s:.0f} | {row.load_before:.1f} / {row.load_after:.1f} |")
+        lines.append(
+            f"| {row.setup} | {row.trials_per_min:.2f} | {row.trials_per_min / base:.2f}x | "
+            f"{row.mean_trial_s:.1f} | {row.wall_s:.0f} | {row.load_before:.1f} / {row.load_after:.1f} |"
+        )
     lines += [
         "",
         "Why one thread per trial: with `n_jobs=-1` a single LightGBM fit already uses every core, so a second "

@@ -170,10 +170,16 @@ def customer_type_group(s: pd.Series) -> pd.Series:
 # Education before seniority: 'associate professor' is faculty, not an associate.
 CUSTOMER_POSITION_RULES = [
     ("none", r"^(?:none|not applicable|n/?a)$"),
-    ("education", r"teach|professor|\bprof\b|\basst prof|lecturer|faculty|educat|academic|\bdean\b"
-                  r"|trainer|tutor|\bpgt\b|\btgt\b|instructor|coach|school|college"),
-    ("c level", r"\bc ?level|\bceo\b|\bcto\b|\bcfo\b|\bcoo\b|\bcio\b|founder|fundador|chief|president"
-                r"|\bvp\b|owner|propriet|big boss|genel müdür|leadership"),
+    (
+        "education",
+        r"teach|professor|\bprof\b|\basst prof|lecturer|faculty|educat|academic|\bdean\b"
+        r"|trainer|tutor|\bpgt\b|\btgt\b|instructor|coach|school|college",
+    ),
+    (
+        "c level",
+        r"\bc ?level|\bceo\b|\bcto\b|\bcfo\b|\bcoo\b|\bcio\b|founder|fundador|chief|president"
+        r"|\bvp\b|owner|propriet|big boss|genel müdür|leadership",
+    ),
     ("director", r"director|\bhead\b"),
     ("manager", r"manag|gerente|supervisor|lider|leader|\blead\b"),
     ("entry level", r"entry ?level|associate|analyst|trainee|\bintern\b|employee|unpaid|staff|assistant"),
@@ -192,22 +198,34 @@ def customer_position_group(s: pd.Series) -> pd.Series:
 # 'director of engineering' is engineering), and the forms' German, Italian,
 # Spanish and Hungarian labels sit next to their English group.
 CUSTOMER_JOB_RULES = [
-    ("healthcare", r"medic|clinic|radiolog|surg|chirurg|cirug|patholog|health|doctor|hospital"
-                   r"|imaging|imagerie|pacs|tierarzt"),
+    (
+        "healthcare",
+        r"medic|clinic|radiolog|surg|chirurg|cirug|patholog|health|doctor|hospital"
+        r"|imaging|imagerie|pacs|tierarzt",
+    ),
     ("education", r"educat|teach|school|academ|instructor|\bk12\b|college|universit"),
-    ("it", r"information technology|\bit\b|computing|software|network|systems? admin|help ?desk"
-           r"|informatic|cloud|application development|enterprise resource"),
+    (
+        "it",
+        r"information technology|\bit\b|computing|software|network|systems? admin|help ?desk"
+        r"|informatic|cloud|application development|enterprise resource",
+    ),
     ("purchasing", r"purchas|procur|buyer|sourcing|bidder|requisition|ordering|purchsing"),
-    ("sales", r"sales|vertrieb|vendite|értékesítés|reseller|revendedor|distribu|dealer|retail"
-              r"|seller|\baccount (?:exec|manag)"),
+    (
+        "sales",
+        r"sales|vertrieb|vendite|értékesítés|reseller|revendedor|distribu|dealer|retail"
+        r"|seller|\baccount (?:exec|manag)",
+    ),
     ("marketing", r"marketing|advertis|promotion"),
     ("business development", r"business development"),
     ("project management", r"project|program|projekt|proyecto|\bpm\b"),
     ("product management", r"product management|product owner"),
     ("research", r"research"),
     ("engineering", r"engineer|engg|technical|\btech\b|techni|quality assurance|\bqa\b"),
-    ("arts and design", r"\barts?\b|\barte\b|design|kreation|művészet|graphic|vfx|film|architect"
-                        r"|curation|creative|producer"),
+    (
+        "arts and design",
+        r"\barts?\b|\barte\b|design|kreation|művészet|graphic|vfx|film|architect"
+        r"|curation|creative|producer",
+    ),
     ("media and communication", r"media|medien|média|medios|communica|kommunikation|comunica|broadcast"),
     ("operations", r"operation|operacion|üzemeltetés|facilit|maintenance|logistic|\bops\b"),
     ("administrative", r"admin|amministra|secretary|assistant|\boffice\b|correspondence"),
@@ -219,8 +237,11 @@ CUSTOMER_JOB_RULES = [
     ("community and social services", r"community|social"),
     ("military and protective services", r"military|protective"),
     ("entrepreneurship", r"entrepreneur|owner|founder|\bceo\b|propriet"),
-    ("management", r"manag|director|\bgm\b|executive|president|\bhead\b|\blead(?:er)?\b|chief|\bcoo\b"
-                   r"|\bvp\b|supervisor|boss|principal|\bc level"),
+    (
+        "management",
+        r"manag|director|\bgm\b|executive|president|\bhead\b|\blead(?:er)?\b|chief|\bcoo\b"
+        r"|\bvp\b|supervisor|boss|principal|\bc level",
+    ),
     ("support", r"support|service"),
 ]
 
@@ -288,8 +309,11 @@ PRODUCT_CATEGORY_RULES = [
     ("multi split", r"multi ?split|multi inverter|פיצול מרובה|trung tâm multi"),
     ("single split", r"single ?split|split tunggal|single cac"),
     ("ceiling or cassette", r"teto ou cassete"),
-    ("residential air conditioner", r"\brac\b|residencial|residential|résidentiel|מזגנים|gia dụng"
-                                    r"|ที่อยู่อาศัย|ac rumah|air solution|reversible ac"),
+    (
+        "residential air conditioner",
+        r"\brac\b|residencial|residential|résidentiel|מזגנים|gia dụng"
+        r"|ที่อยู่อาศัย|ac rumah|air solution|reversible ac",
+    ),
     ("chiller", r"chiller|مبرد|soğutucu|enfriadora"),
     ("heating", r"heating|heater|ogrzewanie|[iı]sıtma|calefacción|aquecimento|חימום|التدفئة"),
     ("ventilation", r"ventilation|\bahu\b"),

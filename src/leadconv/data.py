@@ -52,8 +52,10 @@ def normalise_types(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = values.astype(float)
         infinite = np.isinf(out[column])
         if infinite.any():
-            raise DataError(f"column {column!r} holds an infinite value ({int(infinite.sum())} rows, e.g. "
-                            f"{str(frame.loc[infinite, column].iloc[0])[:20]!r}); fix or blank those cells")
+            raise DataError(
+                f"column {column!r} holds an infinite value ({int(infinite.sum())} rows, e.g. "
+                f"{str(frame.loc[infinite, column].iloc[0])[:20]!r}); fix or blank those cells"
+            )
     for column in schema.CATEGORICAL:
         text = out[column].astype(str).str.strip()
         out[column] = text.where(out[column].notna() & (text != ""), np.nan)
@@ -107,13 +109,22 @@ def build_dataset(name: str, train_raw: pd.DataFrame, test_raw: pd.DataFrame, so
     check_columns(test_raw, schema.TEST_COLUMNS, f"{source} test file")
     y = parse_label(train_raw[schema.LABEL])
     if y.min() == y.max():
-        raise DataError(f"{source} train file has only one label class; both converted and not converted leads are needed")
+        raise DataError(
+            f"{source} train file has only one label class; both converted and not converted leads are needed"
+        )
     train = normalise_types(train_raw[schema.FEATURES])
     test = normalise_types(test_raw[schema.FEATURES])
     ids = test_raw[schema.ID]
     check_ids(ids, f"{source} test file")
-    return Dataset(name, train.reset_index(drop=True), y, test.reset_index(drop=True),
-                   ids.reset_index(drop=True), dataset_digest(train, y), source)
+    return Dataset(
+        name,
+        train.reset_index(drop=True),
+        y,
+        test.reset_index(drop=True),
+        ids.reset_index(drop=True),
+        dataset_digest(train, y),
+        source,
+    )
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -132,8 +143,10 @@ def read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{path} is not UTF-8 text (byte {error.start}); save it as UTF-8 CSV") from None
     except (pd.errors.ParserError, ValueError) as error:
         detail = str(error).strip().splitlines()[-1][:150] if str(error).strip() else type(error).__name__
-        raise DataError(f"{path} is not a well-formed CSV ({detail}); save it as comma-separated UTF-8 text with "
-                        "the competition's header") from None
+        raise DataError(
+            f"{path} is not a well-formed CSV ({detail}); save it as comma-separated UTF-8 text with "
+            "the competition's header"
+        ) from None
     if frame.empty:
         raise DataError(f"{path} has a header but no rows; restore the competition file")
     return frame

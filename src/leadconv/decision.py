@@ -33,12 +33,17 @@ class Decision:
         }
 
     def tags(self) -> dict[str, str]:
-        return {"prior_method": self.prior.method, **({"prior_warning": self.prior.warning[:5000]} if self.prior.warning else {})}
+        return {
+            "prior_method": self.prior.method,
+            **({"prior_warning": self.prior.warning[:5000]} if self.prior.warning else {}),
+        }
 
     def summary(self) -> str:
-        return (f"forecast F1 {self.forecast_f1:.4f} ± {self.forecast_f1_std:.4f} at test prior "
-                f"{self.prior.value:.3f} [{self.prior.low:.3f}, {self.prior.high:.3f}] ({self.prior.method}) | "
-                f"threshold {self.threshold:.4f} | {self.predicted_positive_rate:.1%} predicted converted")
+        return (
+            f"forecast F1 {self.forecast_f1:.4f} ± {self.forecast_f1_std:.4f} at test prior "
+            f"{self.prior.value:.3f} [{self.prior.low:.3f}, {self.prior.high:.3f}] ({self.prior.method}) | "
+            f"threshold {self.threshold:.4f} | {self.predicted_positive_rate:.1%} predicted converted"
+        )
 
 
 def decide(rule, estimator, oof: pd.DataFrame, proba, bootstrap: bool = True) -> Decision:

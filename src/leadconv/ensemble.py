@@ -54,8 +54,10 @@ def base_run_filters(select: DictConfig) -> list[str]:
 def candidate_runs(experiment: str, select: DictConfig) -> list[Run]:
     """Finished single runs that pass the filters, best first by `select.metric`."""
     found = [
-        run for run in store.search(experiment, base_run_filters(select))
-        if not store.is_ensemble(run) and "folds_digest" in run.data.tags
+        run
+        for run in store.search(experiment, base_run_filters(select))
+        if not store.is_ensemble(run)
+        and "folds_digest" in run.data.tags
         and math.isfinite(run.data.metrics.get(select.metric, math.nan))
         and (not select.models or run.data.tags.get("model") in select.models)
     ]
@@ -84,6 +86,7 @@ def select_base_runs(experiment: str, select: DictConfig) -> list[Run]:
 
 def check_compatible(runs: list[Run]) -> None:
     """Stacking needs every base run validated on the same data with the same folds."""
+
     def key(run):
         return run.data.tags.get("dataset_digest"), run.data.tags["folds_digest"]
 
@@ -91,8 +94,9 @@ def check_compatible(runs: list[Run]) -> None:
     offending = [run for run in runs if key(run) != key(best)]
     if offending:
         data, folds = key(best)
-        differ = ", ".join(f"{run.info.run_id} (dataset_digest {key(run)[0]}, folds_digest {key(run)[1]})"
-                           for run in offending)
+        differ = ", ".join(
+            f"{run.info.run_id} (dataset_digest {key(run)[0]}, folds_digest {key(run)[1]})" for run in offending
+        )
         raise ConfigError(
             f"cannot stack runs validated on different data or folds: best run {best.info.run_id} has "
             f"dataset_digest {data} and folds_digest {folds}, but {differ}; keep one setting, e.g. "
@@ -102,8 +106,10 @@ def check_compatible(runs: list[Run]) -> None:
 
 def align_oof(oofs: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """One column per run over the rows every run predicted (a grouped CV may leave rows out)."""
-    per_row = {run_id: oof.groupby("row").agg(y_true=("y_true", "first"), proba=("proba", "mean"))
-               for run_id, oof in oofs.items()}
+    per_row = {
+        run_id: oof.groupby("row").agg(y_true=("y_true", "first"), proba=("proba", "mean"))
+        for run_id, oof in oofs.items()
+    }
     common = sorted(set.intersection(*(set(frame.index) for frame in per_row.values())))
     if not common:
         raise DataError(f"runs {', '.join(oofs)} have no out-of-fold row in common; stack runs on the same data")
@@ -111,8 +117,9 @@ def align_oof(oofs: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series, p
     y = first.loc[common, "y_true"]
     for run_id, frame in per_row.items():
         if not frame.loc[common, "y_true"].equals(y):
-            raise DataError(f"runs {first_id} and {run_id} disagree on the labels of the same rows; "
-                            "stack runs on the same data")
+            raise DataError(
+                f"runs {first_id} and {run_id} disagree on the labels of the same rows; stack runs on the same data"
+            )
     X = pd.DataFrame({run_id: frame.loc[common, "proba"] for run_id, frame in per_row.items()})
     folds = oofs[first_id].loc[lambda f: f["row"].isin(common), ["row", "repeat", "fold"]].reset_index(drop=True)
     return X, y, folds
@@ -122,10 +129,10 @@ def align_test(tests: dict[str, pd.DataFrame]) -> pd.DataFrame:
     first_id, first = next(iter(tests.items()))
     for run_id, test in tests.items():
         if set(test[schema.ID]) != set(first[schema.ID]):
-            raise DataError(f"runs {first_id} and {run_id} predicted different test files; "
-                            "stack runs on the same data")
-    return pd.DataFrame({run_id: test.set_index(schema.ID).loc[first[schema.ID], "proba"]
-                         for run_id, test in tests.items()})
+            raise DataError(f"runs {first_id} and {run_id} predicted different test files; stack runs on the same data")
+    return pd.DataFrame(
+        {run_id: test.set_index(schema.ID).loc[first[schema.ID], "proba"] for run_id, test in tests.items()}
+    )
 
 
 def load_predictions(runs: list[Run]) -> BasePredictions:
@@ -146,8 +153,10 @@ def check_environments(runs: list[Run]) -> str | None:
     differing = environment.differences(found)
     if not differing:
         return None
-    message = (f"the base runs come from different environments ({environment.describe_differences(differing)}); "
-               "their numbers may differ for that reason alone: rerun them in one environment (make install)")
+    message = (
+        f"the base runs come from different environments ({environment.describe_differences(differing)}); "
+        "their numbers may differ for that reason alone: rerun them in one environment (make install)"
+    )
     log.warning(message)
     return message
 
@@ -158,17 +167,31 @@ def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFram
     for (repeat, fold), valid in folds.groupby(["repeat", "fold"])["row"]:
         train = X.index.difference(valid)
         fitted = clone(stacker).fit(X.loc[train], y.loc[train])
-        parts.append(pd.DataFrame({"row": valid.to_numpy(), "repeat": repeat, "fold": fold,
-                                   "y_true": y.loc[valid].to_numpy(),
-                                   "proba": fitted.predict_proba(X.loc[valid])[:, 1]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": valid.to_numpy(),
+                    "repeat": repeat,
+                    "fold": fold,
+                    "y_true": y.loc[valid].to_numpy(),
+                    "proba": fitted.predict_proba(X.loc[valid])[:, 1],
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
 def base_table(runs: list[Run], weights: pd.Series) -> pd.DataFrame:
-    rows = {run.info.run_id: {"run_name": run.info.run_name, **{k: run.data.tags.get(k, "") for k in
-            ("model", "sampler", "features", "cv")}, "cv_f1": run.data.metrics.get("cv_f1"),
+    rows = {
+        run.info.run_id: {
+            "run_name": run.info.run_name,
+            **{k: run.data.tags.get(k, "") for k in ("model", "sampler", "features", "cv")},
+            "cv_f1": run.data.metrics.get("cv_f1"),
             "forecast_f1": run.data.metrics.get("forecast_f1"),
-            "weight": weights[run.info.run_id]} for run in runs}
+            "weight": weights[run.info.run_id],
+        }
+        for run in runs
+    }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("run_id")
 
 
@@ -176,10 +199,16 @@ def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
     first = runs[0].data.tags
     joined = {key: "+".join(sorted({run.data.tags.get(key, "") for run in runs})) for key in ("sampler", "features")}
     return {
-        "run_type": store.ENSEMBLE, "model": store.ENSEMBLE, "stacker": choices.get("stacker", ""),
-        "threshold": choices.get("threshold", ""), "prior": choices.get("prior", ""), "cv": first.get("cv", ""), **joined,
+        "run_type": store.ENSEMBLE,
+        "model": store.ENSEMBLE,
+        "stacker": choices.get("stacker", ""),
+        "threshold": choices.get("threshold", ""),
+        "prior": choices.get("prior", ""),
+        "cv": first.get("cv", ""),
+        **joined,
         **{key: first.get(key, "") for key in ("dataset", "dataset_digest", "folds_digest")},
-        "base_run_ids": ",".join(run.info.run_id for run in runs), "git_commit": tracking.git_commit(),
+        "base_run_ids": ",".join(run.info.run_id for run in runs),
+        "git_commit": tracking.git_commit(),
     }
 
 
@@ -221,6 +250,9 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
             path = Path(tmp) / "stacker.skops"
             persistence.dump(final, path)
             mlflow.log_artifact(str(path), artifact_path="models")
-    print(f"Ensemble CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} ({metrics['cv_f1_gain']:+.4f} vs the best "
-          f"base run) | {decision.summary()} | {len(runs)} base runs | MLflow run {run.info.run_id}", flush=True)
+    print(
+        f"Ensemble CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} ({metrics['cv_f1_gain']:+.4f} vs the best "
+        f"base run) | {decision.summary()} | {len(runs)} base runs | MLflow run {run.info.run_id}",
+        flush=True,
+    )
     return metrics | {"run_id": run.info.run_id}

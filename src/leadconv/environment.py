@@ -15,8 +15,19 @@ from importlib import metadata
 
 log = logging.getLogger(__name__)
 
-PACKAGES = ("pandas", "numpy", "scikit-learn", "lightgbm", "xgboost", "catboost", "imbalanced-learn", "optuna",
-            "mlflow", "hydra-core", "skops")
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "lightgbm",
+    "xgboost",
+    "catboost",
+    "imbalanced-learn",
+    "optuna",
+    "mlflow",
+    "hydra-core",
+    "skops",
+)
 ARTIFACT = "environment.json"
 DIGEST_TAG = "environment_digest"
 
@@ -39,8 +50,10 @@ def digest(environment: dict[str, str]) -> str:
 def differences(environments: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """{package: {run id: version}} for every package whose version is not the same in all runs."""
     packages = sorted({package for environment in environments.values() for package in environment})
-    table = {package: {run: environment.get(package, "unknown") for run, environment in environments.items()}
-             for package in packages}
+    table = {
+        package: {run: environment.get(package, "unknown") for run, environment in environments.items()}
+        for package in packages
+    }
     return {package: by_run for package, by_run in table.items() if len(set(by_run.values())) > 1}
 
 

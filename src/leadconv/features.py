@@ -99,7 +99,9 @@ class FeatureSet(TransformerMixin, BaseEstimator):
         return X
 
     def column_types(self, derived: pd.DataFrame) -> tuple[list[str], list[str]]:
-        numeric = [c for c in derived.columns if pd.api.types.is_numeric_dtype(derived[c]) and c not in schema.CATEGORICAL]
+        numeric = [
+            c for c in derived.columns if pd.api.types.is_numeric_dtype(derived[c]) and c not in schema.CATEGORICAL
+        ]
         return [c for c in derived.columns if c not in numeric], numeric
 
     def _make_encoder(self, categorical, numeric) -> TabularEncoder:
@@ -115,7 +117,9 @@ class FeatureSet(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         encoder = self.encoder_
-        return np.array(encoder.categorical + list(encoder.imputer_.get_feature_names_out(encoder.numeric)), dtype=object)
+        return np.array(
+            encoder.categorical + list(encoder.imputer_.get_feature_names_out(encoder.numeric)), dtype=object
+        )
 
 
 class RawFeatures(FeatureSet):
@@ -134,11 +138,35 @@ SUBSIDIARY_CONTINENT: dict[str, str] = {
     **dict.fromkeys(["LGEAF", "LGEAS", "LGEEF", "LGEEG", "LGEMC", "LGESA"], "africa"),
     **dict.fromkeys(["LGEAR", "LGECB", "LGECL", "LGEMS", "LGEPR", "LGEPS", "LGESP"], "latin america"),
     **dict.fromkeys(["LGECI", "LGEUS"], "north america"),
-    **dict.fromkeys(["LGEAG", "LGEBN", "LGEBT", "LGECZ", "LGEDG", "LGEEB", "LGEES", "LGEFS", "LGEHS", "LGEIS",
-                     "LGELA", "LGEMK", "LGEPL", "LGEPT", "LGERA", "LGERO", "LGESW", "LGEUK", "LGEUR"], "europe"),
+    **dict.fromkeys(
+        [
+            "LGEAG",
+            "LGEBN",
+            "LGEBT",
+            "LGECZ",
+            "LGEDG",
+            "LGEEB",
+            "LGEES",
+            "LGEFS",
+            "LGEHS",
+            "LGEIS",
+            "LGELA",
+            "LGEMK",
+            "LGEPL",
+            "LGEPT",
+            "LGERA",
+            "LGERO",
+            "LGESW",
+            "LGEUK",
+            "LGEUR",
+        ],
+        "europe",
+    ),
     **dict.fromkeys(["LGEGF", "LGELF", "LGESJ", "LGETK", "LGEYK"], "middle east"),
-    **dict.fromkeys(["LGECH", "LGEHK", "LGEIL", "LGEIN", "LGEJP", "LGEKR", "LGEML", "LGEPH", "LGESL", "LGETH",
-                     "LGETT", "LGEVH"], "asia"),
+    **dict.fromkeys(
+        ["LGECH", "LGEHK", "LGEIL", "LGEIN", "LGEJP", "LGEKR", "LGEML", "LGEPH", "LGESL", "LGETH", "LGETT", "LGEVH"],
+        "asia",
+    ),
     "LGEAP": "oceania",
 }
 
@@ -224,12 +252,28 @@ class EngineeredFeatures(CleanFeatures):
     name = "engineered"
     LOG_COLUMNS = ("lead_desc_length", "historical_existing_cnt")
 
-    def __init__(self, min_count: int = 10, count_columns=("customer_idx", "lead_owner"),
-                 target_columns=("lead_owner", "customer_country", "response_corporate", "product_category",
-                                 "product_modelname", "business_subarea", "customer_job"),
-                 encoding_groups: str | None = "customer_idx", encoding_splits: int = 5, smooth="auto",
-                 transductive: bool = False, unlabeled: pd.DataFrame | None = None, seed: int = 0,
-                 max_categories: int = 250, min_frequency: int = 1):
+    def __init__(
+        self,
+        min_count: int = 10,
+        count_columns=("customer_idx", "lead_owner"),
+        target_columns=(
+            "lead_owner",
+            "customer_country",
+            "response_corporate",
+            "product_category",
+            "product_modelname",
+            "business_subarea",
+            "customer_job",
+        ),
+        encoding_groups: str | None = "customer_idx",
+        encoding_splits: int = 5,
+        smooth="auto",
+        transductive: bool = False,
+        unlabeled: pd.DataFrame | None = None,
+        seed: int = 0,
+        max_categories: int = 250,
+        min_frequency: int = 1,
+    ):
         self.min_count = min_count
         self.count_columns = count_columns
         self.target_columns = target_columns
@@ -244,14 +288,17 @@ class EngineeredFeatures(CleanFeatures):
 
     def fit_derive(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         if y is None:
-            raise FeatureError("feature set 'engineered' needs the labels of the training rows for its target encodings")
+            raise FeatureError(
+                "feature set 'engineered' needs the labels of the training rows for its target encodings"
+            )
         cleaned = self._clean(X)
         self._learn_levels(cleaned)
         known = pd.concat([cleaned, self._unlabeled_cleaned()], ignore_index=True)
         self.counts_ = {c: known[c].value_counts().to_dict() for c in self.count_columns}  # plain dicts: skops-safe
         countries = known.dropna(subset=["response_corporate", "customer_country"])
-        self.home_country_ = countries.groupby("response_corporate")["customer_country"].agg(
-            lambda s: s.mode().iloc[0]).to_dict()
+        self.home_country_ = (
+            countries.groupby("response_corporate")["customer_country"].agg(lambda s: s.mode().iloc[0]).to_dict()
+        )
         self.target_encoder_ = self._target_encoder(self.encoding_splits).fit(_as_text(cleaned[self._encoded]), y)
         return self._engineer(X, cleaned, self.target_encoder_.transform(_as_text(cleaned[self._encoded])))
 
@@ -286,8 +333,10 @@ class EngineeredFeatures(CleanFeatures):
         if not self.transductive:
             return pd.DataFrame()
         if self.unlabeled is None:
-            raise FeatureError("feature set 'engineered' with transductive=true needs the unlabeled test rows; "
-                               "run through src/run.py (it passes them) or set features.transductive=false")
+            raise FeatureError(
+                "feature set 'engineered' with transductive=true needs the unlabeled test rows; "
+                "run through src/run.py (it passes them) or set features.transductive=false"
+            )
         self._check(self.unlabeled)
         return self._clean(self.unlabeled[schema.FEATURES])  # feature columns only: never a label
 

@@ -61,20 +61,34 @@ def compare(overrides: list[str], share: float = 0.2) -> pd.DataFrame:
         threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
         scored = score_run(result.oof, threshold, decide(parts.threshold, parts.prior, result.oof, result.test_proba))
         held_f1 = f1_score(dataset.y[held_out], result.test_proba >= threshold)
-        rows.append({"cv": scheme, "cv_f1": scored["cv_f1"], "cv_f1_std": scored["cv_f1_std"],
-                     "threshold": threshold, "held_out_f1": held_f1, "error": scored["cv_f1"] - held_f1,
-                     "held_out_rows": len(held_out), "held_out_positive_rate": dataset.y[held_out].mean()})
+        rows.append(
+            {
+                "cv": scheme,
+                "cv_f1": scored["cv_f1"],
+                "cv_f1_std": scored["cv_f1_std"],
+                "threshold": threshold,
+                "held_out_f1": held_f1,
+                "error": scored["cv_f1"] - held_f1,
+                "held_out_rows": len(held_out),
+                "held_out_positive_rate": dataset.y[held_out].mean(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def render(table: pd.DataFrame, overrides: list[str]) -> str:
-    lines = [f"`python -m leadconv.holdout {' '.join(overrides)}` ({table['held_out_rows'].iloc[0]} held-out rows "
-             f"of unseen customers, positive rate {table['held_out_positive_rate'].iloc[0]:.3f}):", "",
-             "| cv | CV F1 | threshold | F1 on held-out customers | CV F1 − held-out F1 |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"`python -m leadconv.holdout {' '.join(overrides)}` ({table['held_out_rows'].iloc[0]} held-out rows "
+        f"of unseen customers, positive rate {table['held_out_positive_rate'].iloc[0]:.3f}):",
+        "",
+        "| cv | CV F1 | threshold | F1 on held-out customers | CV F1 − held-out F1 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for row in table.itertuples():
-        lines.append(f"| {row.cv} | {row.cv_f1:.4f} ± {row.cv_f1_std:.4f} | {row.threshold:.4f} | "
-                     f"{row.held_out_f1:.4f} | {row.error:+.4f} |")
+        lines.append(
+            f"| {row.cv} | {row.cv_f1:.4f} ± {row.cv_f1_std:.4f} | {row.threshold:.4f} | "
+            f"{row.held_out_f1:.4f} | {row.error:+.4f} |"
+        )
     return "\n".join(lines)
 
 

@@ -80,7 +80,7 @@ def fit_system(system: str, overrides: list[str], train, y, scored, n_jobs: int)
         return fit_member(overrides, train, y, scored)
     members = suite_members(overrides)
     fitted = Parallel(n_jobs=n_jobs)(delayed(fit_member)(m, train, y, scored) for m in members)
-    names = [" ".join(m[len(overrides) + 1:]) for m in members]
+    names = [" ".join(m[len(overrides) + 1 :]) for m in members]
     X, labels, folds = align_oof({name: oof for name, (oof, _) in zip(names, fitted)})
     stacker = LogisticStacker()
     oof = stack_out_of_fold(stacker, X, labels, folds)
@@ -93,8 +93,9 @@ def resample(y: np.ndarray, prior: float, rng) -> np.ndarray:
     positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     size = 0.8 * min(len(positives) / prior, len(negatives) / (1 - prior))
     n_pos = round(prior * size)
-    return np.concatenate([rng.choice(positives, n_pos, replace=False),
-                           rng.choice(negatives, round(size) - n_pos, replace=False)])
+    return np.concatenate(
+        [rng.choice(positives, n_pos, replace=False), rng.choice(negatives, round(size) - n_pos, replace=False)]
+    )
 
 
 def evaluate(oof: pd.DataFrame, held_y: np.ndarray, held_proba: np.ndarray, draws: int, seed: int) -> pd.DataFrame:
@@ -109,29 +110,57 @@ def evaluate(oof: pd.DataFrame, held_y: np.ndarray, held_proba: np.ndarray, draw
         y, proba = held_y[subset], held_proba[subset]
         truth = y.mean()
         hindsight = f1_score(y, proba >= best_f1_threshold(y, proba))
-        common = {"prior": prior, "draw": draw, "true_prior": truth, "rows": len(y), "auc": roc_auc_score(y, proba),
-                  "best_f1_in_hindsight": hindsight, "f1_at_train_threshold": f1_score(y, proba >= train_threshold)}
+        common = {
+            "prior": prior,
+            "draw": draw,
+            "true_prior": truth,
+            "rows": len(y),
+            "auc": roc_auc_score(y, proba),
+            "best_f1_in_hindsight": hindsight,
+            "f1_at_train_threshold": f1_score(y, proba >= train_threshold),
+        }
         for name, estimator in {**methods, "true prior (oracle)": FixedPrior(truth)}.items():
             decision = decide(rule, estimator, oof, proba)
-            rows.append({**common, "method": name, "estimate": decision.prior.value, "low": decision.prior.low,
-                         "high": decision.prior.high, "forecast_f1": decision.forecast_f1,
-                         "f1": f1_score(y, proba >= decision.threshold), "warned": decision.prior.warning is not None})
+            rows.append(
+                {
+                    **common,
+                    "method": name,
+                    "estimate": decision.prior.value,
+                    "low": decision.prior.low,
+                    "high": decision.prior.high,
+                    "forecast_f1": decision.forecast_f1,
+                    "f1": f1_score(y, proba >= decision.threshold),
+                    "warned": decision.prior.warning is not None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def summarise(draws: pd.DataFrame) -> pd.DataFrame:
-    frame = draws.assign(error=draws["estimate"] - draws["true_prior"],
-                         covered=(draws["low"] <= draws["true_prior"]) & (draws["true_prior"] <= draws["high"]),
-                         forecast_error=draws["forecast_f1"] - draws["f1"])
-    return frame.groupby(["prior", "method"], sort=False).agg(
-        estimate=("estimate", "mean"), mean_abs_error=("error", lambda e: e.abs().mean()),
-        max_abs_error=("error", lambda e: e.abs().max()), interval_coverage=("covered", "mean"),
-        forecast_f1=("forecast_f1", "mean"), f1=("f1", "mean"),
-        mean_abs_forecast_error=("forecast_error", lambda e: e.abs().mean()),
-        max_abs_forecast_error=("forecast_error", lambda e: e.abs().max()),
-        f1_at_train_threshold=("f1_at_train_threshold", "mean"), best_f1_in_hindsight=("best_f1_in_hindsight", "mean"),
-        auc=("auc", "mean"), rows=("rows", "mean"), warned=("warned", "mean"),
-    ).reset_index()
+    frame = draws.assign(
+        error=draws["estimate"] - draws["true_prior"],
+        covered=(draws["low"] <= draws["true_prior"]) & (draws["true_prior"] <= draws["high"]),
+        forecast_error=draws["forecast_f1"] - draws["f1"],
+    )
+    return (
+        frame.groupby(["prior", "method"], sort=False)
+        .agg(
+            estimate=("estimate", "mean"),
+            mean_abs_error=("error", lambda e: e.abs().mean()),
+            max_abs_error=("error", lambda e: e.abs().max()),
+            interval_coverage=("covered", "mean"),
+            forecast_f1=("forecast_f1", "mean"),
+            f1=("f1", "mean"),
+            mean_abs_forecast_error=("forecast_error", lambda e: e.abs().mean()),
+            max_abs_forecast_error=("forecast_error", lambda e: e.abs().max()),
+            f1_at_train_threshold=("f1_at_train_threshold", "mean"),
+            best_f1_in_hindsight=("best_f1_in_hindsight", "mean"),
+            auc=("auc", "mean"),
+            rows=("rows", "mean"),
+            warned=("warned", "mean"),
+        )
+        .reset_index()
+    )
 
 
 def competition_estimates(oof: pd.DataFrame, test_proba: np.ndarray) -> pd.DataFrame:
@@ -139,9 +168,18 @@ def competition_estimates(oof: pd.DataFrame, test_proba: np.ndarray) -> pd.DataF
     rule, rows = PriorShift(test_prior="auto"), []
     for name, make in ESTIMATORS.items():
         decision = decide(rule, make(), oof, test_proba)
-        rows.append({"method": name, "estimate": decision.prior.value, "low": decision.prior.low,
-                     "high": decision.prior.high, "spread": decision.prior.spread, "threshold": decision.threshold,
-                     "predicted_positive_rate": decision.predicted_positive_rate, "forecast_f1": decision.forecast_f1})
+        rows.append(
+            {
+                "method": name,
+                "estimate": decision.prior.value,
+                "low": decision.prior.low,
+                "high": decision.prior.high,
+                "spread": decision.prior.spread,
+                "threshold": decision.threshold,
+                "predicted_positive_rate": decision.predicted_positive_rate,
+                "forecast_f1": decision.forecast_f1,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -171,7 +209,7 @@ def run(system: str, overrides: list[str], draws: int, holdouts: int, n_jobs: in
         scored = pd.concat([dataset.train.iloc[held_out], dataset.test], ignore_index=True)
         fit = functools.partial(fit_system, system, overrides, train, y, scored, n_jobs)
         oof, proba = cached(cache, f"{system}-{offset}", fit)
-        held_proba, test_proba = proba[:len(held_out)], proba[len(held_out):]
+        held_proba, test_proba = proba[: len(held_out)], proba[len(held_out) :]
         results.append(evaluate(oof, dataset.y[held_out], held_proba, draws, cfg.seed + offset).assign(holdout=offset))
         if competition is None:
             competition = competition_estimates(oof, test_proba)
@@ -179,33 +217,61 @@ def run(system: str, overrides: list[str], draws: int, holdouts: int, n_jobs: in
     return summarise(pd.concat(results, ignore_index=True)), competition, held
 
 
-def render(system: str, overrides: list[str], draws: int, table: pd.DataFrame, competition: pd.DataFrame,
-           held: list[tuple[int, float]]) -> str:
-    command = " ".join(["python -m leadconv.label_shift", f"--system {system}", f"--draws {draws}",
-                        f"--holdouts {len(held)}", *overrides])
+def render(
+    system: str,
+    overrides: list[str],
+    draws: int,
+    table: pd.DataFrame,
+    competition: pd.DataFrame,
+    held: list[tuple[int, float]],
+) -> str:
+    command = " ".join(
+        [
+            "python -m leadconv.label_shift",
+            f"--system {system}",
+            f"--draws {draws}",
+            f"--holdouts {len(held)}",
+            *overrides,
+        ]
+    )
     sets = ", ".join(f"{rows} rows at prior {prior:.3f}" for rows, prior in held)
-    lines = [f"### {system}", "", f"`{command}`: {len(held)} hold-out(s) of unseen customers ({sets}), each "
-             f"resampled {draws} times to each prior; means and maxima over all draws.", "",
-             "| prior | method | mean estimate | mean / max abs. error | 90% interval covers | forecast F1 | F1 reached "
-             "| mean / max abs. forecast error | F1 at train's threshold | best F1 in hindsight | stability warnings |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"### {system}",
+        "",
+        f"`{command}`: {len(held)} hold-out(s) of unseen customers ({sets}), each "
+        f"resampled {draws} times to each prior; means and maxima over all draws.",
+        "",
+        "| prior | method | mean estimate | mean / max abs. error | 90% interval covers | forecast F1 | F1 reached "
+        "| mean / max abs. forecast error | F1 at train's threshold | best F1 in hindsight | stability warnings |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for r in table.itertuples():
-        lines.append(f"| {r.prior:.2f} | {r.method} | {r.estimate:.3f} | {r.mean_abs_error:.3f} / {r.max_abs_error:.3f} | "
-                     f"{r.interval_coverage:.0%} | {r.forecast_f1:.3f} | {r.f1:.3f} | {r.mean_abs_forecast_error:.3f} / "
-                     f"{r.max_abs_forecast_error:.3f} | {r.f1_at_train_threshold:.3f} | {r.best_f1_in_hindsight:.3f} | "
-                     f"{r.warned:.0%} |")
-    lines += ["", "On the competition's test file (unlabelled, 5,271 rows):", "",
-              "| method | estimate [90% interval] | spread over cuts 0.25, 0.5 | threshold | predicted converted | forecast F1 |",
-              "| --- | --- | --- | --- | --- | --- |"]
+        lines.append(
+            f"| {r.prior:.2f} | {r.method} | {r.estimate:.3f} | {r.mean_abs_error:.3f} / {r.max_abs_error:.3f} | "
+            f"{r.interval_coverage:.0%} | {r.forecast_f1:.3f} | {r.f1:.3f} | {r.mean_abs_forecast_error:.3f} / "
+            f"{r.max_abs_forecast_error:.3f} | {r.f1_at_train_threshold:.3f} | {r.best_f1_in_hindsight:.3f} | "
+            f"{r.warned:.0%} |"
+        )
+    lines += [
+        "",
+        "On the competition's test file (unlabelled, 5,271 rows):",
+        "",
+        "| method | estimate [90% interval] | spread over cuts 0.25, 0.5 | threshold | predicted converted | forecast F1 |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for r in competition.itertuples():
-        lines.append(f"| {r.method} | {r.estimate:.3f} [{r.low:.3f}, {r.high:.3f}] | {r.spread:.3f} | {r.threshold:.4f} | "
-                     f"{r.predicted_positive_rate:.1%} | {r.forecast_f1:.3f} |")
+        lines.append(
+            f"| {r.method} | {r.estimate:.3f} [{r.low:.3f}, {r.high:.3f}] | {r.spread:.3f} | {r.threshold:.4f} | "
+            f"{r.predicted_positive_rate:.1%} | {r.forecast_f1:.3f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def markers(system: str) -> tuple[str, str]:
-    return (f"<!-- label_shift:{system}:begin (generated by `make label-shift`; edits inside are overwritten) -->",
-            f"<!-- label_shift:{system}:end -->")
+    return (
+        f"<!-- label_shift:{system}:begin (generated by `make label-shift`; edits inside are overwritten) -->",
+        f"<!-- label_shift:{system}:end -->",
+    )
 
 
 @task_wrapper
@@ -215,8 +281,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--draws", type=int, default=20, help="random subsets per prior and hold-out")
     parser.add_argument("--holdouts", type=int, default=1, help="customer hold-outs (seed, seed+1, ...)")
     parser.add_argument("--n-jobs", type=int, default=2, help="suite members fitted at once")
-    parser.add_argument("--output", type=Path, help="update this system's tables in this Markdown file "
-                                                    "(e.g. experiments/label_shift.md); the rest of the file stays")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="update this system's tables in this Markdown file "
+        "(e.g. experiments/label_shift.md); the rest of the file stays",
+    )
     parser.add_argument("--cache", type=Path, help="keep the fitted predictions here (same overrides only)")
     args, overrides = parser.parse_known_args(argv)
     table, competition, held = run(args.system, overrides, args.draws, args.holdouts, args.n_jobs, args.cache)
@@ -224,7 +294,9 @@ def main(argv: list[str]) -> None:
     print(text, flush=True)
     if args.output:
         begin, end = markers(args.system)
-        replace_block(args.output, f"{begin}\n{text}{end}", begin, end, "# Label shift: prior estimates and forecast F1\n")
+        replace_block(
+            args.output, f"{begin}\n{text}{end}", begin, end, "# Label shift: prior estimates and forecast F1\n"
+        )
 
 
 if __name__ == "__main__":

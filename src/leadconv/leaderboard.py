@@ -18,9 +18,17 @@ from leadconv import runs as store
 from leadconv.errors import DataError
 from leadconv.utils import write_atomically
 
-COLUMNS = {"model": "model", "features": "features", "sampler": "sampler", "cv": "cv", "cv_f1_text": "CV F1",
-           "forecast_f1_text": "forecast F1", "test_prior_text": "test prior", "threshold_text": "threshold",
-           "run_id": "run id"}
+COLUMNS = {
+    "model": "model",
+    "features": "features",
+    "sampler": "sampler",
+    "cv": "cv",
+    "cv_f1_text": "CV F1",
+    "forecast_f1_text": "forecast F1",
+    "test_prior_text": "test prior",
+    "threshold_text": "threshold",
+    "run_id": "run id",
+}
 
 
 def run_row(run: Run, metric: str) -> dict:
@@ -45,19 +53,28 @@ def run_row(run: Run, metric: str) -> dict:
 def finished_runs(experiment: str, dataset: str | None, metric: str) -> pd.DataFrame:
     """One row per finished run that scored `metric`, best first (sweep parent runs have no folds)."""
     filters = ["attributes.status = 'FINISHED'"] + ([store.tag_filter("dataset", dataset)] if dataset else [])
-    rows = [run_row(run, metric) for run in store.search(experiment, filters)
-            if "folds_digest" in run.data.tags and math.isfinite(run.data.metrics.get(metric, math.nan))]
+    rows = [
+        run_row(run, metric)
+        for run in store.search(experiment, filters)
+        if "folds_digest" in run.data.tags and math.isfinite(run.data.metrics.get(metric, math.nan))
+    ]
     if not rows:
-        raise DataError(f"no finished runs with {metric} in experiment {experiment!r} (dataset {dataset}) of "
-                        f"{mlflow.get_tracking_uri()}; run some first, e.g. `python src/run.py`")
+        raise DataError(
+            f"no finished runs with {metric} in experiment {experiment!r} (dataset {dataset}) of "
+            f"{mlflow.get_tracking_uri()}; run some first, e.g. `python src/run.py`"
+        )
     frame = pd.DataFrame(rows).sort_values("metric", ascending=False, kind="stable").reset_index(drop=True)
     frame.index = frame.index + 1
+
     def with_std(name):
         return frame[name].map("{:.4f}".format) + " ± " + frame[f"{name}_std"].map("{:.4f}".format)
 
-    return frame.assign(cv_f1_text=with_std("cv_f1"), forecast_f1_text=with_std("forecast_f1"),
-                        test_prior_text=frame["test_prior"].map("{:.3f}".format),
-                        threshold_text=frame["threshold"].map("{:.4f}".format))
+    return frame.assign(
+        cv_f1_text=with_std("cv_f1"),
+        forecast_f1_text=with_std("forecast_f1"),
+        test_prior_text=frame["test_prior"].map("{:.3f}".format),
+        threshold_text=frame["threshold"].map("{:.4f}".format),
+    )
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

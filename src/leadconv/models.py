@@ -26,9 +26,12 @@ from leadconv.features import categorical_columns
 # Numeric settings every model factory shares, checked when the model is built (before any data is
 # read): a bad value then fails in a second, not in the middle of the first fold.
 PARAM_RULES = {
-    "learning_rate": ("a number > 0", lambda v: v > 0), "C": ("a number > 0", lambda v: v > 0),
-    "l2_leaf_reg": ("a number >= 0", lambda v: v >= 0), "reg_lambda": ("a number >= 0", lambda v: v >= 0),
-    "subsample": ("a number in (0, 1]", lambda v: 0 < v <= 1), "colsample_bytree": ("a number in (0, 1]", lambda v: 0 < v <= 1),
+    "learning_rate": ("a number > 0", lambda v: v > 0),
+    "C": ("a number > 0", lambda v: v > 0),
+    "l2_leaf_reg": ("a number >= 0", lambda v: v >= 0),
+    "reg_lambda": ("a number >= 0", lambda v: v >= 0),
+    "subsample": ("a number in (0, 1]", lambda v: 0 < v <= 1),
+    "colsample_bytree": ("a number in (0, 1]", lambda v: 0 < v <= 1),
     "n_estimators": ("an integer >= 1", lambda v: v >= 1 and float(v).is_integer()),
     "iterations": ("an integer >= 1", lambda v: v >= 1 and float(v).is_integer()),
     "max_iter": ("an integer >= 1", lambda v: v >= 1 and float(v).is_integer()),
@@ -56,7 +59,9 @@ def sklearn_class_weight(class_weight):
     try:
         ratio = float(class_weight)
     except (TypeError, ValueError):
-        raise ConfigError(f"model.class_weight={class_weight!r} is not valid; use balanced, null or a positive number") from None
+        raise ConfigError(
+            f"model.class_weight={class_weight!r} is not valid; use balanced, null or a positive number"
+        ) from None
     if ratio <= 0:
         raise ConfigError(f"model.class_weight={class_weight!r} must be positive; use balanced, null or a number > 0")
     return {0: 1.0, 1: ratio}
@@ -81,9 +86,11 @@ def _onehot_name(column, level) -> str:
 def logreg(class_weight="balanced", C: float = 1.0, max_iter: int = 2000, min_frequency: int = 5):
     encode = ColumnTransformer(
         [
-            ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=min_frequency,
-                                     feature_name_combiner=_onehot_name),
-             make_column_selector(dtype_include="category")),
+            (
+                "onehot",
+                OneHotEncoder(handle_unknown="ignore", min_frequency=min_frequency, feature_name_combiner=_onehot_name),
+                make_column_selector(dtype_include="category"),
+            ),
             ("scale", StandardScaler(), make_column_selector(dtype_exclude="category")),
         ],
         verbose_feature_names_out=False,
@@ -92,40 +99,93 @@ def logreg(class_weight="balanced", C: float = 1.0, max_iter: int = 2000, min_fr
     return Pipeline([("encode", encode), ("classifier", classifier)])
 
 
-def random_forest(class_weight="balanced", n_estimators: int = 300, max_depth=None, min_samples_leaf: int = 2,
-                  max_features="sqrt", n_jobs: int = -1, random_state: int = 0):
+def random_forest(
+    class_weight="balanced",
+    n_estimators: int = 300,
+    max_depth=None,
+    min_samples_leaf: int = 2,
+    max_features="sqrt",
+    n_jobs: int = -1,
+    random_state: int = 0,
+):
     return RandomForestClassifier(
-        n_estimators=n_estimators, max_depth=max_depth, min_samples_leaf=min_samples_leaf, max_features=max_features,
-        class_weight=sklearn_class_weight(class_weight), n_jobs=n_jobs, random_state=random_state,
+        n_estimators=n_estimators,
+        max_depth=max_depth,
+        min_samples_leaf=min_samples_leaf,
+        max_features=max_features,
+        class_weight=sklearn_class_weight(class_weight),
+        n_jobs=n_jobs,
+        random_state=random_state,
     )
 
 
-def extra_trees(class_weight="balanced", n_estimators: int = 300, max_depth=None, min_samples_leaf: int = 2,
-                max_features="sqrt", n_jobs: int = -1, random_state: int = 0):
+def extra_trees(
+    class_weight="balanced",
+    n_estimators: int = 300,
+    max_depth=None,
+    min_samples_leaf: int = 2,
+    max_features="sqrt",
+    n_jobs: int = -1,
+    random_state: int = 0,
+):
     return ExtraTreesClassifier(
-        n_estimators=n_estimators, max_depth=max_depth, min_samples_leaf=min_samples_leaf, max_features=max_features,
-        class_weight=sklearn_class_weight(class_weight), n_jobs=n_jobs, random_state=random_state,
+        n_estimators=n_estimators,
+        max_depth=max_depth,
+        min_samples_leaf=min_samples_leaf,
+        max_features=max_features,
+        class_weight=sklearn_class_weight(class_weight),
+        n_jobs=n_jobs,
+        random_state=random_state,
     )
 
 
-def hist_gb(class_weight="balanced", max_iter: int = 300, learning_rate: float = 0.05, max_leaf_nodes: int = 31,
-            l2_regularization: float = 0.0, random_state: int = 0):
+def hist_gb(
+    class_weight="balanced",
+    max_iter: int = 300,
+    learning_rate: float = 0.05,
+    max_leaf_nodes: int = 31,
+    l2_regularization: float = 0.0,
+    random_state: int = 0,
+):
     return HistGradientBoostingClassifier(
-        max_iter=max_iter, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes,
-        l2_regularization=l2_regularization, categorical_features="from_dtype",
-        class_weight=sklearn_class_weight(class_weight), random_state=random_state,
+        max_iter=max_iter,
+        learning_rate=learning_rate,
+        max_leaf_nodes=max_leaf_nodes,
+        l2_regularization=l2_regularization,
+        categorical_features="from_dtype",
+        class_weight=sklearn_class_weight(class_weight),
+        random_state=random_state,
     )
 
 
-def lightgbm(class_weight="balanced", n_estimators: int = 400, learning_rate: float = 0.05, num_leaves: int = 31,
-             min_child_samples: int = 20, subsample: float = 0.8, subsample_freq: int = 1,
-             colsample_bytree: float = 0.8, reg_lambda: float = 1.0, cat_smooth: float = 10.0,
-             n_jobs: int = -1, random_state: int = 0):
+def lightgbm(
+    class_weight="balanced",
+    n_estimators: int = 400,
+    learning_rate: float = 0.05,
+    num_leaves: int = 31,
+    min_child_samples: int = 20,
+    subsample: float = 0.8,
+    subsample_freq: int = 1,
+    colsample_bytree: float = 0.8,
+    reg_lambda: float = 1.0,
+    cat_smooth: float = 10.0,
+    n_jobs: int = -1,
+    random_state: int = 0,
+):
     return LGBMClassifier(
-        n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
-        min_child_samples=min_child_samples, subsample=subsample, subsample_freq=subsample_freq,
-        colsample_bytree=colsample_bytree, reg_lambda=reg_lambda, cat_smooth=cat_smooth,
-        class_weight=sklearn_class_weight(class_weight), n_jobs=n_jobs, random_state=random_state, verbose=-1,
+        n_estimators=n_estimators,
+        learning_rate=learning_rate,
+        num_leaves=num_leaves,
+        min_child_samples=min_child_samples,
+        subsample=subsample,
+        subsample_freq=subsample_freq,
+        colsample_bytree=colsample_bytree,
+        reg_lambda=reg_lambda,
+        cat_smooth=cat_smooth,
+        class_weight=sklearn_class_weight(class_weight),
+        n_jobs=n_jobs,
+        random_state=random_state,
+        verbose=-1,
     )
 
 
@@ -155,10 +215,20 @@ class _BuiltAtFit(ClassifierMixin, BaseEstimator):
 class XGBoostModel(_BuiltAtFit):
     """XGBoost with native categoricals; `class_weight` becomes scale_pos_weight for the fold."""
 
-    def __init__(self, class_weight="balanced", n_estimators: int = 400, learning_rate: float = 0.05,
-                 max_depth: int = 6, min_child_weight: float = 1.0, subsample: float = 0.8,
-                 colsample_bytree: float = 0.8, reg_lambda: float = 1.0, max_cat_to_onehot: int = 4,
-                 n_jobs: int = -1, random_state: int = 0):
+    def __init__(
+        self,
+        class_weight="balanced",
+        n_estimators: int = 400,
+        learning_rate: float = 0.05,
+        max_depth: int = 6,
+        min_child_weight: float = 1.0,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.8,
+        reg_lambda: float = 1.0,
+        max_cat_to_onehot: int = 4,
+        n_jobs: int = -1,
+        random_state: int = 0,
+    ):
         self.class_weight = class_weight
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -173,19 +243,36 @@ class XGBoostModel(_BuiltAtFit):
 
     def _build(self, X, y):
         return XGBClassifier(
-            n_estimators=self.n_estimators, learning_rate=self.learning_rate, max_depth=self.max_depth,
-            min_child_weight=self.min_child_weight, subsample=self.subsample, colsample_bytree=self.colsample_bytree,
-            reg_lambda=self.reg_lambda, max_cat_to_onehot=self.max_cat_to_onehot,
-            scale_pos_weight=positive_weight(self.class_weight, y), tree_method="hist", enable_categorical=True,
-            n_jobs=self.n_jobs, random_state=self.random_state, verbosity=0,
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            max_depth=self.max_depth,
+            min_child_weight=self.min_child_weight,
+            subsample=self.subsample,
+            colsample_bytree=self.colsample_bytree,
+            reg_lambda=self.reg_lambda,
+            max_cat_to_onehot=self.max_cat_to_onehot,
+            scale_pos_weight=positive_weight(self.class_weight, y),
+            tree_method="hist",
+            enable_categorical=True,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+            verbosity=0,
         )
 
 
 class CatBoostModel(_BuiltAtFit):
     """CatBoost told which columns are categorical (it cannot read that from the dtype)."""
 
-    def __init__(self, class_weight="balanced", iterations: int = 500, learning_rate: float = 0.08,
-                 depth: int = 6, l2_leaf_reg: float = 3.0, thread_count: int = -1, random_state: int = 0):
+    def __init__(
+        self,
+        class_weight="balanced",
+        iterations: int = 500,
+        learning_rate: float = 0.08,
+        depth: int = 6,
+        l2_leaf_reg: float = 3.0,
+        thread_count: int = -1,
+        random_state: int = 0,
+    ):
         self.class_weight = class_weight
         self.iterations = iterations
         self.learning_rate = learning_rate
@@ -196,10 +283,16 @@ class CatBoostModel(_BuiltAtFit):
 
     def _build(self, X, y):
         return CatBoostClassifier(
-            iterations=self.iterations, learning_rate=self.learning_rate, depth=self.depth,
-            l2_leaf_reg=self.l2_leaf_reg, class_weights=[1.0, positive_weight(self.class_weight, y)],
-            cat_features=categorical_columns(X), thread_count=self.thread_count, random_seed=self.random_state,
-            verbose=0, allow_writing_files=False,
+            iterations=self.iterations,
+            learning_rate=self.learning_rate,
+            depth=self.depth,
+            l2_leaf_reg=self.l2_leaf_reg,
+            class_weights=[1.0, positive_weight(self.class_weight, y)],
+            cat_features=categorical_columns(X),
+            thread_count=self.thread_count,
+            random_seed=self.random_state,
+            verbose=0,
+            allow_writing_files=False,
         )
 
     def _inputs(self, X: pd.DataFrame) -> pd.DataFrame:

@@ -20,8 +20,9 @@ def pr_curve(y, proba):
 
 def confusion(y, predicted):
     fig, ax = plt.subplots(figsize=(4, 4))
-    ConfusionMatrixDisplay.from_predictions(y, predicted, ax=ax, colorbar=False,
-                                            display_labels=["not converted", "converted"])
+    ConfusionMatrixDisplay.from_predictions(
+        y, predicted, ax=ax, colorbar=False, display_labels=["not converted", "converted"]
+    )
     ax.set_title("Confusion matrix at the threshold")
     return fig
 
@@ -63,8 +64,15 @@ def cv_f1_by_model_and_sampler(runs: pd.DataFrame):
     left.set_yticks(range(best.shape[0]), best.index)
     for (i, j), value in np.ndenumerate(best.to_numpy(float)):
         if np.isfinite(value):
-            left.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=8,
-                      color="k" if image.norm(value) > 0.6 else "w")
+            left.text(
+                j,
+                i,
+                f"{value:.3f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="k" if image.norm(value) > 0.6 else "w",
+            )
     fig.colorbar(image, ax=left, shrink=0.8)
     left.set_title("Best CV F1 per model and sampler")
     order = runs.groupby("model")["cv_f1"].max().sort_values().index

@@ -69,8 +69,16 @@ class PriorEstimator:
 
     name = "estimator"
 
-    def __init__(self, fallback: float = 0.25, min_rows: int = 200, n_bootstrap: int = 200,
-                 confidence: float = 0.9, seed: int = 0, check_cuts=(), max_spread: float = 0.1):
+    def __init__(
+        self,
+        fallback: float = 0.25,
+        min_rows: int = 200,
+        n_bootstrap: int = 200,
+        confidence: float = 0.9,
+        seed: int = 0,
+        check_cuts=(),
+        max_spread: float = 0.1,
+    ):
         self.fallback = check_probability(fallback, "prior.fallback")
         self.check_cuts = as_cuts(check_cuts, "prior.check_cuts", allow_empty=True)
         self.max_spread = float(max_spread)
@@ -90,7 +98,9 @@ class PriorEstimator:
             if not np.isfinite(value) or not 0 < value < 1:
                 problem = f"the {self.name} estimate {value:.3f} is outside (0, 1)"
         if problem is not None:
-            message = f"cannot estimate the prior of {len(scored)} rows ({problem}); using prior.fallback={self.fallback}"
+            message = (
+                f"cannot estimate the prior of {len(scored)} rows ({problem}); using prior.fallback={self.fallback}"
+            )
             log.warning(message)
             return PriorEstimate(self.fallback, self.fallback, self.fallback, "fallback", message)
         low, high = self._interval(y, oof, scored) if bootstrap and self.n_bootstrap else (value, value)
@@ -110,9 +120,11 @@ class PriorEstimator:
         if spread <= self.max_spread:
             return spread, None
         detail = ", ".join(f"{v:.3f} at cut {c:g}" for c, v in others.items())
-        return spread, (f"the {self.name} prior estimate {value:.3f} disagrees with BBSE at other score cuts ({detail}): "
-                        "this file differs from train by more than its conversion rate, so treat the estimate "
-                        "and forecast_f1 with care")
+        return spread, (
+            f"the {self.name} prior estimate {value:.3f} disagrees with BBSE at other score cuts ({detail}): "
+            "this file differs from train by more than its conversion rate, so treat the estimate "
+            "and forecast_f1 with care"
+        )
 
     def _unusable(self, y, oof, scored) -> str | None:
         if len(scored) < self.min_rows:

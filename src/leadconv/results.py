@@ -40,22 +40,32 @@ def collect(experiment: str, tracking_uri: str) -> pd.DataFrame:
     mlflow.set_tracking_uri(tracking_uri)
     found = mlflow.get_experiment_by_name(experiment)
     if found is None:
-        raise ConfigError(f"MLflow experiment {experiment!r} not found in {tracking_uri}; run the feature-validation "
-                          "runs first (README: Feature sets and honest validation) or pass --experiment")
-    runs = mlflow.search_runs([found.experiment_id], filter_string="attributes.status = 'FINISHED'",
-                              order_by=["attributes.start_time DESC"])
+        raise ConfigError(
+            f"MLflow experiment {experiment!r} not found in {tracking_uri}; run the feature-validation "
+            "runs first (README: Feature sets and honest validation) or pass --experiment"
+        )
+    runs = mlflow.search_runs(
+        [found.experiment_id], filter_string="attributes.status = 'FINISHED'", order_by=["attributes.start_time DESC"]
+    )
     needed = {"tags.sampler", "tags.features", "tags.model", "tags.cv", "metrics.cv_f1"}
     if runs.empty or not needed <= set(runs.columns):
         raise ConfigError(f"MLflow experiment {experiment!r} has no finished cross-validated runs; run them first")
     runs = runs[runs["tags.sampler"] == "none"]
-    frame = pd.DataFrame({
-        "features": runs["tags.features"], "model": runs["tags.model"], "cv": runs["tags.cv"],
-        "class_weight": runs.get("params.model.class_weight"),
-        "cv_f1": runs["metrics.cv_f1"], "cv_f1_std": runs["metrics.cv_f1_std"],
-        "test_positive_rate": runs["metrics.test_positive_rate"], "threshold": runs["metrics.threshold"],
-        "rows_never_validated": runs.get("params.cv_rows_never_validated"),
-        "run_id": runs["run_id"], "start_time": runs["start_time"],
-    })
+    frame = pd.DataFrame(
+        {
+            "features": runs["tags.features"],
+            "model": runs["tags.model"],
+            "cv": runs["tags.cv"],
+            "class_weight": runs.get("params.model.class_weight"),
+            "cv_f1": runs["metrics.cv_f1"],
+            "cv_f1_std": runs["metrics.cv_f1_std"],
+            "test_positive_rate": runs["metrics.test_positive_rate"],
+            "threshold": runs["metrics.threshold"],
+            "rows_never_validated": runs.get("params.cv_rows_never_validated"),
+            "run_id": runs["run_id"],
+            "start_time": runs["start_time"],
+        }
+    )
     latest = frame.drop_duplicates(CELL, keep="first")  # runs come newest first
     return latest.sort_values(CELL, key=_display_order).reset_index(drop=True)
 
@@ -70,21 +80,35 @@ def _f1(row) -> str:
 
 
 def render(results: pd.DataFrame, experiment: str) -> str:
-    lines = [BEGIN, "", f"MLflow experiment `{experiment}`: {len(results)} runs, `sampler=none`, the latest "
-             "finished run per cell. CV F1 is the mean ± std over folds at the run's threshold.", "",
-             "| features | model | class_weight | cv | CV F1 | test positive rate | threshold | rows never validated | run id |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        BEGIN,
+        "",
+        f"MLflow experiment `{experiment}`: {len(results)} runs, `sampler=none`, the latest "
+        "finished run per cell. CV F1 is the mean ± std over folds at the run's threshold.",
+        "",
+        "| features | model | class_weight | cv | CV F1 | test positive rate | threshold | rows never validated | run id |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for row in results.itertuples():
-        lines.append(f"| {row.features} | {row.model} | {row.class_weight} | {row.cv} | {_f1(row)} | "
-                     f"{row.test_positive_rate:.4f} | {row.threshold:.4f} | {row.rows_never_validated} | {row.run_id} |")
+        lines.append(
+            f"| {row.features} | {row.model} | {row.class_weight} | {row.cv} | {_f1(row)} | "
+            f"{row.test_positive_rate:.4f} | {row.threshold:.4f} | {row.rows_never_validated} | {row.run_id} |"
+        )
     wide = results.pivot_table(index=["features", "model"], columns="cv", values="cv_f1", aggfunc="first")
     if {"stratified", "group"} <= set(wide.columns):
-        lines += ["", "Gap between the schemes (stratified − group CV F1):", "",
-                  "| features | model | stratified | group | gap |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            "",
+            "Gap between the schemes (stratified − group CV F1):",
+            "",
+            "| features | model | stratified | group | gap |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         wide = wide.dropna().reset_index().sort_values(["features", "model"], key=_display_order)
         for row in wide.itertuples():
-            lines.append(f"| {row.features} | {row.model} | {row.stratified:.4f} | {row.group:.4f} | "
-                         f"{row.stratified - row.group:+.4f} |")
+            lines.append(
+                f"| {row.features} | {row.model} | {row.stratified:.4f} | {row.group:.4f} | "
+                f"{row.stratified - row.group:+.4f} |"
+            )
     return "\n".join(lines + ["", END])
 
 

@@ -56,7 +56,9 @@ def build_components(cfg: DictConfig) -> Components:
                 check_params(built[group])
         except Exception as error:  # noqa: BLE001 - any construction error becomes one line naming the group
             cause = error.__cause__ or error
-            raise ConfigError(f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/") from None
+            raise ConfigError(
+                f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/"
+            ) from None
     objective = cfg.get("objective", "forecast_f1")
     if objective not in OBJECTIVES:
         raise ConfigError(f"objective={objective} is not a run metric; use one of {', '.join(OBJECTIVES)}")
@@ -72,19 +74,34 @@ def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]
     tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
     tags = {
         **{name: choices.get(name, "") for name in GROUPS},
-        "dataset": dataset.name, "dataset_digest": dataset.digest, "folds_digest": folds_digest(folds),
-        "git_commit": tracking.git_commit(), **sweeps.job_tags(),
+        "dataset": dataset.name,
+        "dataset_digest": dataset.digest,
+        "folds_digest": folds_digest(folds),
+        "git_commit": tracking.git_commit(),
+        **sweeps.job_tags(),
     }
     run_name = cfg.get("run_name") or f"{tags['model']}-{tags['sampler']}-{tags['features']}"
     started = time.perf_counter()
     with tracking.tracked_run(run_name, tags) as run:
         tracking.log_config(cfg)
-        mlflow.log_params({"sampler_categorical_handling": categorical_handling(parts.sampler), **parts.cv.describe(),
-                           "threshold_rule": parts.threshold.name})
+        mlflow.log_params(
+            {
+                "sampler_categorical_handling": categorical_handling(parts.sampler),
+                **parts.cv.describe(),
+                "threshold_rule": parts.threshold.name,
+            }
+        )
         log_dataset(dataset)
         so_far = functools.partial(objective_so_far, parts, cfg.get("objective", "forecast_f1"))
-        result = cross_validate(parts.pipeline, dataset.train, dataset.y, dataset.test, folds,
-                                keep_models=cfg.save_models, on_fold=sweeps.fold_reporter(so_far))
+        result = cross_validate(
+            parts.pipeline,
+            dataset.train,
+            dataset.y,
+            dataset.test,
+            folds,
+            keep_models=cfg.save_models,
+            on_fold=sweeps.fold_reporter(so_far),
+        )
         decision = decide(parts.threshold, parts.prior, result.oof, result.test_proba)
         cv_threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
         metrics = score_run(result.oof, cv_threshold, decision) | {"fit_seconds": result.fit_seconds}
@@ -92,8 +109,11 @@ def run_experiment(cfg: DictConfig, choices: dict[str, str]) -> dict[str, float]
         mlflow.set_tags(decision.tags())
         environment.log_environment()
         log_outputs(dataset, result, decision.threshold, save_models=cfg.save_models)
-    print(f"CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} | {decision.summary()} | "
-          f"{time.perf_counter() - started:.1f}s | MLflow run {run.info.run_id}", flush=True)
+    print(
+        f"CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} | {decision.summary()} | "
+        f"{time.perf_counter() - started:.1f}s | MLflow run {run.info.run_id}",
+        flush=True,
+    )
     return metrics | {"run_id": run.info.run_id}
 
 
@@ -109,8 +129,9 @@ def log_dataset(dataset: Dataset) -> None:
     source = dataset.source if Path(dataset.source).exists() else None
     with warnings.catch_warnings():  # MLflow's hints on source resolution and integer schemas do not apply here
         warnings.simplefilter("ignore", UserWarning)
-        logged = mlflow.data.from_pandas(frame, source=source, name=dataset.name, targets=schema.LABEL,
-                                         digest=dataset.digest)
+        logged = mlflow.data.from_pandas(
+            frame, source=source, name=dataset.name, targets=schema.LABEL, digest=dataset.digest
+        )
         logged.__dict__["schema"] = schema_of(frame)  # `schema` is a cached_property that scans every value
     mlflow.log_input(logged, context="training")
 
@@ -127,8 +148,12 @@ def log_outputs(dataset: Dataset, result: CVResult, threshold: float, save_model
     log_predictions(result.oof, dataset.test_ids, result.test_proba, threshold)
     importance = result.importances.mean(axis=1).sort_values(ascending=False)
     tracking.log_frame(result.importances.assign(mean=importance), "feature_importance.csv")
-    log_figures({"plots/feature_importance.png": plots.importance_bar(importance.dropna()),
-                 **threshold_figures(result.oof_labels(), result.oof_proba(), threshold)})
+    log_figures(
+        {
+            "plots/feature_importance.png": plots.importance_bar(importance.dropna()),
+            **threshold_figures(result.oof_labels(), result.oof_proba(), threshold),
+        }
+    )
     if save_models:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "fold_pipelines.skops"

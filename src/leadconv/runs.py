@@ -24,8 +24,9 @@ def search(experiment: str, filters: list[str], order_by: list[str] | None = Non
     found = mlflow.get_experiment_by_name(experiment)
     if found is None:
         return []
-    return mlflow.search_runs([found.experiment_id], filter_string=" and ".join(filters), order_by=order_by,
-                              output_format="list")
+    return mlflow.search_runs(
+        [found.experiment_id], filter_string=" and ".join(filters), order_by=order_by, output_format="list"
+    )
 
 
 def tag_filter(key: str, value) -> str:
@@ -41,8 +42,10 @@ def artifact(run_id: str, path: str) -> Path:
     try:
         return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path))
     except (OSError, MlflowException):
-        raise DataError(f"run {run_id} has no artifact {path} (deleted, or never logged); "
-                        "delete the run or exclude it (select.* filters), and rerun it if needed") from None
+        raise DataError(
+            f"run {run_id} has no artifact {path} (deleted, or never logged); "
+            "delete the run or exclude it (select.* filters), and rerun it if needed"
+        ) from None
 
 
 def read_frame(run_id: str, path: str) -> pd.DataFrame:

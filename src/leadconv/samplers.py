@@ -36,14 +36,23 @@ def fitted_to_fold(sampler, y):
     minority = int(np.bincount(np.asarray(y, dtype=int), minlength=2).min())
     name = type(sampler).__name__
     if minority < 2:
-        raise FeatureError(f"{name} needs at least 2 rows of each class in every training fold, but one has {minority}; "
-                           "use more rows, a smaller cv.n_splits, or sampler=random_over")
+        raise FeatureError(
+            f"{name} needs at least 2 rows of each class in every training fold, but one has {minority}; "
+            "use more rows, a smaller cv.n_splits, or sampler=random_over"
+        )
     sampler = clone(sampler)
-    lowered = {key: minority - 1 for key, value in sampler.get_params(deep=False).items()
-               if key in NEIGHBOUR_PARAMS and isinstance(value, int) and value > minority - 1}
+    lowered = {
+        key: minority - 1
+        for key, value in sampler.get_params(deep=False).items()
+        if key in NEIGHBOUR_PARAMS and isinstance(value, int) and value > minority - 1
+    }
     if lowered:
-        log.warning("%s: a training fold has only %d rows of its smaller class; using %s", name, minority,
-                    ", ".join(f"{key}={value}" for key, value in lowered.items()))
+        log.warning(
+            "%s: a training fold has only %d rows of its smaller class; using %s",
+            name,
+            minority,
+            ", ".join(f"{key}={value}" for key, value in lowered.items()),
+        )
         sampler.set_params(**lowered)
     return sampler
 
@@ -78,7 +87,9 @@ class CategoryPreservingSampler(BaseEstimator):
         resampled, y_out = fitted_to_fold(self.sampler, y).fit_resample(values, y)
         n = len(X)
         if not np.array_equal(resampled[:n], values):
-            raise RuntimeError(f"{type(self.sampler).__name__} did not keep the original rows first; it cannot be wrapped")
+            raise RuntimeError(
+                f"{type(self.sampler).__name__} did not keep the original rows first; it cannot be wrapped"
+            )
         synthetic_categories = self._nearest_categories(X[categorical], values, y, resampled[n:], y_out[n:])
         out = pd.DataFrame(resampled, columns=numeric.columns)
         for column in categorical:

@@ -52,8 +52,10 @@ class RankMeanStacker(_Stacker):
         self.reference_ = [np.sort(column) for column in X.T]
 
     def _score(self, X):
-        quantiles = [(np.searchsorted(ref, x, side="left") + np.searchsorted(ref, x, side="right")) / (2 * len(ref))
-                     for ref, x in zip(self.reference_, X.T)]
+        quantiles = [
+            (np.searchsorted(ref, x, side="left") + np.searchsorted(ref, x, side="right")) / (2 * len(ref))
+            for ref, x in zip(self.reference_, X.T)
+        ]
         return np.mean(quantiles, axis=0)
 
 
@@ -88,8 +90,15 @@ class LogisticStacker(_Stacker):
 class LightGBMStacker(_Stacker):
     """A small LightGBM on the base probabilities: can learn interactions, easily overfits."""
 
-    def __init__(self, n_estimators: int = 100, learning_rate: float = 0.05, num_leaves: int = 7,
-                 min_child_samples: int = 50, n_jobs: int = 1, random_state: int = 0):
+    def __init__(
+        self,
+        n_estimators: int = 100,
+        learning_rate: float = 0.05,
+        num_leaves: int = 7,
+        min_child_samples: int = 50,
+        n_jobs: int = 1,
+        random_state: int = 0,
+    ):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -98,10 +107,17 @@ class LightGBMStacker(_Stacker):
         self.random_state = random_state
 
     def _fit(self, X, y):
-        self.model_ = LGBMClassifier(n_estimators=self.n_estimators, learning_rate=self.learning_rate,
-                                     num_leaves=self.num_leaves, min_child_samples=self.min_child_samples,
-                                     n_jobs=self.n_jobs, random_state=self.random_state, deterministic=True,
-                                     importance_type="gain", verbose=-1)
+        self.model_ = LGBMClassifier(
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+            deterministic=True,
+            importance_type="gain",
+            verbose=-1,
+        )
         self.model_.fit(X, y)
 
     def _score(self, X):

@@ -61,14 +61,24 @@ def latest_ensemble(experiment: str, dataset: str | None) -> Run | None:
 
 def run_suite(cfg: DictConfig) -> None:
     """The default experiment suite, in a subprocess, logging to this store and experiment."""
-    command = [sys.executable, str(PROJECT_ROOT / cfg.suite.script), *cfg.suite.args,
-               f"tracking.uri='{cfg.tracking.uri}'", f"tracking.experiment='{cfg.tracking.experiment}'"]
-    print(f"no finished runs to stack in experiment {cfg.tracking.experiment!r}: running the default suite first "
-          f"({' '.join(command[1:])})", flush=True)
+    command = [
+        sys.executable,
+        str(PROJECT_ROOT / cfg.suite.script),
+        *cfg.suite.args,
+        f"tracking.uri='{cfg.tracking.uri}'",
+        f"tracking.experiment='{cfg.tracking.experiment}'",
+    ]
+    print(
+        f"no finished runs to stack in experiment {cfg.tracking.experiment!r}: running the default suite first "
+        f"({' '.join(command[1:])})",
+        flush=True,
+    )
     finished = subprocess.run(command, cwd=PROJECT_ROOT)
     if finished.returncode != 0:
-        raise DataError(f"the default suite failed (exit code {finished.returncode}); see its output above, "
-                        f"fix it and rerun, or run some experiments with src/run.py first")
+        raise DataError(
+            f"the default suite failed (exit code {finished.returncode}); see its output above, "
+            f"fix it and rerun, or run some experiments with src/run.py first"
+        )
 
 
 def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
@@ -79,11 +89,15 @@ def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
         try:
             run = mlflow.get_run(str(cfg.ensemble_run_id))
         except MlflowException:
-            raise ConfigError(f"ensemble_run_id={cfg.ensemble_run_id} is not a run of {tracking.redact(mlflow.get_tracking_uri())}; "
-                              "pass the ensemble_run_id of an earlier sidecar, or leave it unset") from None
+            raise ConfigError(
+                f"ensemble_run_id={cfg.ensemble_run_id} is not a run of {tracking.redact(mlflow.get_tracking_uri())}; "
+                "pass the ensemble_run_id of an earlier sidecar, or leave it unset"
+            ) from None
         if not store.is_ensemble(run):
-            raise ConfigError(f"run {cfg.ensemble_run_id} is not an ensemble run; pass the id of one "
-                              "(tag run_type=ensemble) or leave ensemble_run_id unset")
+            raise ConfigError(
+                f"run {cfg.ensemble_run_id} is not an ensemble run; pass the id of one "
+                "(tag run_type=ensemble) or leave ensemble_run_id unset"
+            )
         return run
     run = None if cfg.rebuild else latest_ensemble(cfg.tracking.experiment, cfg.select.dataset)
     if run is not None:
@@ -108,8 +122,10 @@ def score(run: Run, features: pd.DataFrame) -> np.ndarray:
 def fill_predictions(text: pd.DataFrame, proba: np.ndarray, threshold: float) -> pd.DataFrame:
     """The input as written with is_converted filled, checked before anything is written."""
     if len(proba) != len(text) or not np.isfinite(proba).all():
-        raise DataError(f"the ensemble returned {len(proba)} predictions ({int((~np.isfinite(proba)).sum())} "
-                        f"missing) for {len(text)} rows; nothing was written")
+        raise DataError(
+            f"the ensemble returned {len(proba)} predictions ({int((~np.isfinite(proba)).sum())} "
+            f"missing) for {len(text)} rows; nothing was written"
+        )
     out = text.assign(**{schema.LABEL: np.where(proba >= threshold, "True", "False")})
     if not out[schema.ID].equals(text[schema.ID]) or not out[schema.LABEL].isin(["True", "False"]).all():
         raise DataError("the submission would not keep the input's ids or has missing predictions; nothing was written")
@@ -158,13 +174,17 @@ def sidecar(run: Run, input_path: Path, out: pd.DataFrame, decision: Decision, c
 def check_output(output: Path) -> Path:
     """The sidecar's path; refuses outputs that would overwrite each other or cannot be written."""
     if output.suffix.lower() == ".json":
-        raise ConfigError(f"output={output} ends in .json, the name of its own sidecar; pass a .csv path, e.g. "
-                          f"output={output.with_suffix('.csv')}")
+        raise ConfigError(
+            f"output={output} ends in .json, the name of its own sidecar; pass a .csv path, e.g. "
+            f"output={output.with_suffix('.csv')}"
+        )
     if output.is_dir():
         raise ConfigError(f"output={output} is a directory; pass a file path, e.g. output={output / 'submission.csv'}")
     blocking = next((parent for parent in output.parents if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
-        raise ConfigError(f"output={output} cannot be written: {blocking} is a file, not a directory; pick another path")
+        raise ConfigError(
+            f"output={output} cannot be written: {blocking} is a file, not a directory; pick another path"
+        )
     sidecar_path = output.with_suffix(".json")
     if sidecar_path.is_dir():
         raise ConfigError(f"the sidecar path {sidecar_path} is a directory; remove it or pick another output")
@@ -184,6 +204,9 @@ def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
     out = fill_predictions(text, proba, decision.threshold)
     info = sidecar(run, input_path, out, decision, choices)
     write_atomically({output: out.to_csv(index=False), sidecar_path: json.dumps(info, indent=2) + "\n"})
-    print(f"{output}: {len(out)} rows, {info['predicted_positive_rate']:.2%} predicted converted | {decision.summary()} | "
-          f"ensemble run {run.info.run_id} (CV F1 {info['ensemble_cv_f1']:.4f})", flush=True)
+    print(
+        f"{output}: {len(out)} rows, {info['predicted_positive_rate']:.2%} predicted converted | {decision.summary()} | "
+        f"ensemble run {run.info.run_id} (CV F1 {info['ensemble_cv_f1']:.4f})",
+        flush=True,
+    )
     return info

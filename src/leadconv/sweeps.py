@@ -60,13 +60,17 @@ def child_runs(client: MlflowClient, experiment_id: str, parent_id: str, extra_f
     return client.search_runs([experiment_id], filter_string=query, max_results=10000)
 
 
-def summarise_children(client: MlflowClient, experiment_id: str, parent_id: str,
-                       objective: str = "forecast_f1") -> dict[str, float]:
+def summarise_children(
+    client: MlflowClient, experiment_id: str, parent_id: str, objective: str = "forecast_f1"
+) -> dict[str, float]:
     """Counts by status and the best objective among the sweep's finished runs, logged on the parent."""
     runs = child_runs(client, experiment_id, parent_id)
     finished = [r for r in runs if r.info.status == "FINISHED" and objective in r.data.metrics]
-    summary = {"n_runs": len(runs), "n_finished": len(finished),
-               "n_failed": sum(r.info.status == "FAILED" for r in runs)}
+    summary = {
+        "n_runs": len(runs),
+        "n_finished": len(finished),
+        "n_failed": sum(r.info.status == "FAILED" for r in runs),
+    }
     if finished:
         best = max(finished, key=lambda r: r.data.metrics[objective])
         summary[f"best_{objective}"] = best.data.metrics[objective]
@@ -104,9 +108,17 @@ class SweepParentRun(Callback):
             sys.exit(1)
         swept = [o for o in sweep_overrides(config) if "," in o or "(" in o or o.startswith("+experiment=")]
         name = " ".join(["sweep", *swept])
-        run = self.client.create_run(experiment_id, run_name=name[:250], tags={
-            **tracking.process_tags(), "sweep": name[:5000], "sweep_overrides": " ".join(sweep_overrides(config))[:5000],
-            "sweep_dir": str(Path(config.hydra.sweep.dir).resolve()), "git_commit": tracking.git_commit()})
+        run = self.client.create_run(
+            experiment_id,
+            run_name=name[:250],
+            tags={
+                **tracking.process_tags(),
+                "sweep": name[:5000],
+                "sweep_overrides": " ".join(sweep_overrides(config))[:5000],
+                "sweep_dir": str(Path(config.hydra.sweep.dir).resolve()),
+                "git_commit": tracking.git_commit(),
+            },
+        )
         self.parent_id = run.info.run_id
         os.environ[PARENT_RUN_ENV] = self.parent_id
         os.environ[SWEEP_NAME_ENV] = name[:5000]
@@ -123,9 +135,16 @@ class SweepParentRun(Callback):
             return  # the job's own run is already marked FAILED (or KILLED when pruned)
         choices = {k: str(v) for k, v in config.hydra.runtime.choices.items() if not k.startswith("hydra")}
         job_log = Path(config.hydra.runtime.output_dir) / f"{config.hydra.job.name}.log"
-        run = client.create_run(experiment_id, run_name=" ".join(config.hydra.overrides.task)[:250], tags={
-            **{k: v for k, v in choices.items() if k in ("model", "sampler", "features", "cv", "threshold")},
-            **job_tags(), "sweep_job": job, "error": f"the job failed before its run started; see {job_log}"})
+        run = client.create_run(
+            experiment_id,
+            run_name=" ".join(config.hydra.overrides.task)[:250],
+            tags={
+                **{k: v for k, v in choices.items() if k in ("model", "sampler", "features", "cv", "threshold")},
+                **job_tags(),
+                "sweep_job": job,
+                "error": f"the job failed before its run started; see {job_log}",
+            },
+        )
         client.set_terminated(run.info.run_id, "FAILED")
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
@@ -137,11 +156,17 @@ class SweepParentRun(Callback):
         summary = summarise_children(self.client, experiment_id, parent_id, objective)
         self._close("FAILED" if summary["n_runs"] and not summary["n_finished"] else "FINISHED")
         best = f", best {objective} {summary[f'best_{objective}']:.4f}" if f"best_{objective}" in summary else ""
-        print(f"sweep: {summary['n_finished']}/{summary['n_runs']} runs finished{best} | "
-              f"MLflow parent run {parent_id}", flush=True)
+        print(
+            f"sweep: {summary['n_finished']}/{summary['n_runs']} runs finished{best} | MLflow parent run {parent_id}",
+            flush=True,
+        )
         if summary["n_runs"] and not summary["n_finished"]:  # a sweep that produced nothing is a failure
-            print(f"error: every job of the sweep failed ({summary['n_runs']} runs); see the jobs' logs under "
-                  f"{config.hydra.sweep.dir}", file=sys.stderr, flush=True)
+            print(
+                f"error: every job of the sweep failed ({summary['n_runs']} runs); see the jobs' logs under "
+                f"{config.hydra.sweep.dir}",
+                file=sys.stderr,
+                flush=True,
+            )
             sys.exit(1)
 
     def _close(self, status: str) -> None:

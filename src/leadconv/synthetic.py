@@ -39,14 +39,23 @@ COUNTRIES = {
     "Vietnam": ("LGEVH", ["Hanoi"], 1),
     "Spain": ("LGEES", ["Madrid"], 1),
 }
-PLACES = [(country, city, corp, weight / len(cities))
-          for country, (corp, cities, weight) in COUNTRIES.items() for city in cities]
+PLACES = [
+    (country, city, corp, weight / len(cities))
+    for country, (corp, cities, weight) in COUNTRIES.items()
+    for city in cities
+]
 
 # value -> (weight, effect on the log-odds of conversion); a missing value has effect 0
 CUSTOMER_TYPES = {
-    "End-Customer": (45, 1.5), "End Customer": (27, 2.0), "Specifier/ Influencer": (16, 0.5),
-    "Channel Partner": (9, 1.5), "Service Partner": (2, 1.5), "Solution Eco-Partner": (1, 1.0),
-    "Specifier / Influencer": (0.4, 0.5), "End-user": (0.3, 1.0), "others": (0.2, 0.5),
+    "End-Customer": (45, 1.5),
+    "End Customer": (27, 2.0),
+    "Specifier/ Influencer": (16, 0.5),
+    "Channel Partner": (9, 1.5),
+    "Service Partner": (2, 1.5),
+    "Solution Eco-Partner": (1, 1.0),
+    "Specifier / Influencer": (0.4, 0.5),
+    "End-user": (0.3, 1.0),
+    "others": (0.2, 0.5),
     "etc.": (0.2, 0.5),
 }
 BUSINESS_UNITS = {"AS": (43, 0.0), "ID": (43, 0.8), "IT": (14, 0.5), "Solution": (0.5, -1.5)}
@@ -54,30 +63,103 @@ ENTERPRISES = {"Enterprise": (65, 0.0), "SMB": (35, 0.7)}
 BANT_LEVELS = {0.0: 1, 0.25: 22, 0.5: 29, 0.75: 20, 1.0: 28}
 PRODUCTS_BY_UNIT = {
     "AS": ["vrf", "multi-split", "single-split", "rac", "chiller", "heating", "etc."],
-    "ID": ["interactive digital board", "video wall signage", "led signage", "oled signage",
-           "hotel tv", "standard signage", "etc."],
+    "ID": [
+        "interactive digital board",
+        "video wall signage",
+        "led signage",
+        "oled signage",
+        "hotel tv",
+        "standard signage",
+        "etc.",
+    ],
     "IT": ["monitor", "medical display", "one:quick series", "etc."],
     "Solution": ["software solution", "etc."],
 }
 # The lists below are drawn with Zipf weights: the first entries are the common ones.
-CUSTOMER_JOBS = ["engineering", "other", "administrative", "education", "sales", "operations",
-                 "purchasing", "information technology", "business development", "consulting",
-                 "marketing", "entrepreneurship", "others", "finance"]
-POSITIONS = ["none", "manager", "ceo/founder", "other", "director", "associate/analyst",
-             "partner", "entry level", "others", "c-level executive", "trainee", "intern"]
-INQUIRY_TYPES = ["Quotation or purchase consultation", "Quotation or Purchase Consultation",
-                 "Sales Inquiry", "Product Information", "Other", "Usage or technical consultation",
-                 "Usage or Technical Consultation", "usage or technical consultation",
-                 "Request for Partnership", "Request a Demo", "Trainings", "ETC.", "other"]
-TIMELINES = ["less than 3 months", "3 months ~ 6 months", "more than a year",
-             "9 months ~ 1 year", "6 months ~ 9 months", "less than 6 months", "etc.",
-             "less_than_3_months", "3_months_~_6_months", "being followed up", "no requirement"]
-BUSINESS_AREAS = ["corporate / office", "retail", "hotel & accommodation", "special purpose",
-                  "residential (home)", "education", "hospital & health care", "factory",
-                  "government department", "public facility", "transportation",
-                  "power plant / renewable energy"]
-BUSINESS_SUBAREAS = ["Others", "Other Stores", "Hospital", "Construction", "Engineering",
-                     "Apartment", "IT/Software", "Advertising", "Clinic", "Shopping Mall"]
+CUSTOMER_JOBS = [
+    "engineering",
+    "other",
+    "administrative",
+    "education",
+    "sales",
+    "operations",
+    "purchasing",
+    "information technology",
+    "business development",
+    "consulting",
+    "marketing",
+    "entrepreneurship",
+    "others",
+    "finance",
+]
+POSITIONS = [
+    "none",
+    "manager",
+    "ceo/founder",
+    "other",
+    "director",
+    "associate/analyst",
+    "partner",
+    "entry level",
+    "others",
+    "c-level executive",
+    "trainee",
+    "intern",
+]
+INQUIRY_TYPES = [
+    "Quotation or purchase consultation",
+    "Quotation or Purchase Consultation",
+    "Sales Inquiry",
+    "Product Information",
+    "Other",
+    "Usage or technical consultation",
+    "Usage or Technical Consultation",
+    "usage or technical consultation",
+    "Request for Partnership",
+    "Request a Demo",
+    "Trainings",
+    "ETC.",
+    "other",
+]
+TIMELINES = [
+    "less than 3 months",
+    "3 months ~ 6 months",
+    "more than a year",
+    "9 months ~ 1 year",
+    "6 months ~ 9 months",
+    "less than 6 months",
+    "etc.",
+    "less_than_3_months",
+    "3_months_~_6_months",
+    "being followed up",
+    "no requirement",
+]
+BUSINESS_AREAS = [
+    "corporate / office",
+    "retail",
+    "hotel & accommodation",
+    "special purpose",
+    "residential (home)",
+    "education",
+    "hospital & health care",
+    "factory",
+    "government department",
+    "public facility",
+    "transportation",
+    "power plant / renewable energy",
+]
+BUSINESS_SUBAREAS = [
+    "Others",
+    "Other Stores",
+    "Hospital",
+    "Construction",
+    "Engineering",
+    "Apartment",
+    "IT/Software",
+    "Advertising",
+    "Clinic",
+    "Shopping Mall",
+]
 STREETS = ["Main St", "Market Rd", "Station Road", "Industrial Ave"]
 
 HOT_SHARE_OF_POSITIVES = 0.3  # share of train positives from the always-converting customer
@@ -127,8 +209,9 @@ def _customer_rows(rng, n_rows: int, first: int) -> np.ndarray:
 def _spell_country(rng, country: np.ndarray, city: np.ndarray) -> pd.Series:
     """The competition's '/city/country' strings in their several sloppy layouts."""
     country, city = pd.Series(country), pd.Series(city)
-    street = pd.Series(rng.integers(1, 999, len(country)).astype(str)) + " " + \
-        pd.Series(_pick(rng, STREETS, len(country)))
+    street = (
+        pd.Series(rng.integers(1, 999, len(country)).astype(str)) + " " + pd.Series(_pick(rng, STREETS, len(country)))
+    )
     layouts = [
         "/" + city + "/" + country,
         "//" + country,
@@ -152,15 +235,17 @@ def _customers(rng, n: int, n_train: int) -> pd.DataFrame:
     # the whales: one converts in every row, one almost never
     effect[:2] = [np.inf, -6.0]
     customer_type[:2], enterprise[:2] = ["End Customer", np.nan], ["SMB", "Enterprise"]
-    return pd.DataFrame({
-        "customer_idx": rng.choice(max(48_000, 4 * n), n, replace=False),
-        "customer_country": _spell_country(rng, country, city),
-        "response_corporate": corporate,
-        "enterprise": enterprise,
-        "customer_type": customer_type,
-        "lead_owner": rng.permutation(1_100)[_zipf_choice(rng, 1_100, n)],
-        "effect": effect,
-    })
+    return pd.DataFrame(
+        {
+            "customer_idx": rng.choice(max(48_000, 4 * n), n, replace=False),
+            "customer_country": _spell_country(rng, country, city),
+            "response_corporate": corporate,
+            "enterprise": enterprise,
+            "customer_type": customer_type,
+            "lead_owner": rng.permutation(1_100)[_zipf_choice(rng, 1_100, n)],
+            "effect": effect,
+        }
+    )
 
 
 def _leads(rng, customers: pd.DataFrame) -> pd.DataFrame:
@@ -170,7 +255,8 @@ def _leads(rng, customers: pd.DataFrame) -> pd.DataFrame:
     unit = _pick_table(rng, BUSINESS_UNITS, n)
     leads["business_unit"] = unit
     leads["bant_submit"] = np.array(list(BANT_LEVELS))[
-        _zipf_choice(rng, len(BANT_LEVELS), n, list(BANT_LEVELS.values()))]
+        _zipf_choice(rng, len(BANT_LEVELS), n, list(BANT_LEVELS.values()))
+    ]
 
     country_missing = rng.random(n) < 0.02
     leads.loc[country_missing, "customer_country"] = np.nan
@@ -216,8 +302,11 @@ def _leads(rng, customers: pd.DataFrame) -> pd.DataFrame:
         product[in_unit] = _pick(rng, categories, int(in_unit.sum()))
     leads["product_category"] = _masked(product, rng.random(n) < 0.3)
     # invented model codes such as 'KTR7 Series' / '55KTR7'
-    letters, digits, sizes = (rng.choice(list("ABCDEFGHJKMNPRSTUVW"), (25, 3)),
-                              rng.integers(1, 10, 25), rng.choice([32, 43, 55, 65, 86], 25))
+    letters, digits, sizes = (
+        rng.choice(list("ABCDEFGHJKMNPRSTUVW"), (25, 3)),
+        rng.integers(1, 10, 25),
+        rng.choice([32, 43, 55, 65, 86], 25),
+    )
     codes = ["".join(c) + str(d) for c, d in zip(letters, digits)]
     model = rng.choice(len(codes), n)
     model_missing = rng.random(n) < 0.85
@@ -247,12 +336,14 @@ def _generate(n_rows: int, n_test: int, seed: int, positive_rate: float):
     n_base = n_rows - n_duplicates
     n_hot = max(1, round(HOT_SHARE_OF_POSITIVES * positive_rate * n_base))
     n_cold = round(COLD_SHARE * n_base)
-    train_customer = np.concatenate([np.zeros(n_hot, int), np.ones(n_cold, int),
-                                     _customer_rows(rng, n_base - n_hot - n_cold, first=2)])
+    train_customer = np.concatenate(
+        [np.zeros(n_hot, int), np.ones(n_cold, int), _customer_rows(rng, n_base - n_hot - n_cold, first=2)]
+    )
     n_train_customers = max(2, train_customer.max() + 1)  # the whales exist even if tiny
     n_seen = round(TEST_SEEN_SHARE * n_test)
-    test_customer = np.concatenate([_customer_rows(rng, n_test - n_seen, first=n_train_customers),
-                                    rng.choice(train_customer, n_seen)])
+    test_customer = np.concatenate(
+        [_customer_rows(rng, n_test - n_seen, first=n_train_customers), rng.choice(train_customer, n_seen)]
+    )
     customers = _customers(rng, n_train_customers + n_test - n_seen, n_train_customers)
     leads = _leads(rng, customers.iloc[np.concatenate([train_customer, test_customer])])
 
@@ -275,8 +366,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.infer_objects().astype({c: "int64" for c in ids})
 
 
-def make_synthetic(n_rows: int = 3000, n_test: int = 600, seed: int = 0,
-                   positive_rate: float = 0.08) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_synthetic(
+    n_rows: int = 3000, n_test: int = 600, seed: int = 0, positive_rate: float = 0.08
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (train, test) DataFrames laid out exactly like the competition files."""
     train, test, _ = _generate(n_rows, n_test, seed, positive_rate)
     return train, test

@@ -46,9 +46,13 @@ def check_server(uri: str, timeout: float = 10.0) -> None:
     try:
         requests.get(uri.rstrip("/") + "/health", timeout=timeout).raise_for_status()
     except requests.RequestException as error:
-        reason = type(error).__name__ if not isinstance(error, requests.HTTPError) else f"HTTP {error.response.status_code}"
-        raise ConfigError(f"the MLflow tracking server {redact(uri)} does not answer ({reason}); start it "
-                          "or point MLFLOW_TRACKING_URI at a running one") from None
+        reason = (
+            type(error).__name__ if not isinstance(error, requests.HTTPError) else f"HTTP {error.response.status_code}"
+        )
+        raise ConfigError(
+            f"the MLflow tracking server {redact(uri)} does not answer ({reason}); start it "
+            "or point MLFLOW_TRACKING_URI at a running one"
+        ) from None
 
 
 def setup(uri: str, experiment: str, artifact_location: str | None = None) -> str:
@@ -63,7 +67,9 @@ def setup(uri: str, experiment: str, artifact_location: str | None = None) -> st
         experiment_id = found.experiment_id
         repair_dead_runs(experiment_id)
     else:
-        experiment_id = mlflow.create_experiment(experiment, artifact_location=artifact_location_for(uri, artifact_location))
+        experiment_id = mlflow.create_experiment(
+            experiment, artifact_location=artifact_location_for(uri, artifact_location)
+        )
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
 
@@ -96,13 +102,18 @@ def repair_dead_runs(experiment_id: str) -> list[str]:
     a lost machine cannot mark their own runs); returns their ids."""
     client = mlflow.MlflowClient()
     host = socket.gethostname()
-    running = client.search_runs([experiment_id], filter_string=f"attributes.status = 'RUNNING' and tags.host = '{host}'",
-                                 max_results=1000)
-    dead = [run for run in running if not process_alive(run.data.tags.get("pid", ""), run.data.tags.get("pid_started", ""))]
+    running = client.search_runs(
+        [experiment_id], filter_string=f"attributes.status = 'RUNNING' and tags.host = '{host}'", max_results=1000
+    )
+    dead = [
+        run for run in running if not process_alive(run.data.tags.get("pid", ""), run.data.tags.get("pid_started", ""))
+    ]
     for run in dead:
         client.set_tag(run.info.run_id, "killed_by", "repair: its process was gone")
         client.set_terminated(run.info.run_id, "KILLED")
-        log.warning("marked run %s KILLED: its process %s on %s is gone", run.info.run_id, run.data.tags.get("pid"), host)
+        log.warning(
+            "marked run %s KILLED: its process %s on %s is gone", run.info.run_id, run.data.tags.get("pid"), host
+        )
     return [run.info.run_id for run in dead]
 
 
@@ -144,8 +155,9 @@ def log_frame(frame: pd.DataFrame, artifact_file: str) -> None:
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                             cwd=Path(__file__).parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent
+        )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

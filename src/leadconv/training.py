@@ -50,14 +50,24 @@ def feature_importance(pipeline: Pipeline, X_valid: pd.DataFrame, y_valid: np.nd
         return pd.Series(np.asarray(model.feature_importances_, dtype=float), index=columns)
     if hasattr(model, "named_steps") and hasattr(model[-1], "coef_"):
         names = [n.split("==")[0] for n in model[:-1].get_feature_names_out()]
-        return pd.Series(np.abs(model[-1].coef_[0]), index=names).groupby(level=0).sum().reindex(columns, fill_value=0.0)
-    permuted = permutation_importance(model, features.transform(X_valid), y_valid, scoring="average_precision",
-                                      n_repeats=2, random_state=0)
+        return (
+            pd.Series(np.abs(model[-1].coef_[0]), index=names).groupby(level=0).sum().reindex(columns, fill_value=0.0)
+        )
+    permuted = permutation_importance(
+        model, features.transform(X_valid), y_valid, scoring="average_precision", n_repeats=2, random_state=0
+    )
     return pd.Series(permuted.importances_mean, index=columns)
 
 
-def cross_validate(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, X_test: pd.DataFrame, folds: list[Fold],
-                   keep_models: bool = False, on_fold=None) -> CVResult:
+def cross_validate(
+    pipeline: Pipeline,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    X_test: pd.DataFrame,
+    folds: list[Fold],
+    keep_models: bool = False,
+    on_fold=None,
+) -> CVResult:
     """`on_fold(folds_done, oof_so_far, test_proba_so_far)`, if given, runs after every fold (an Optuna
     trial reports its score so far there, and may stop the run by raising optuna.TrialPruned)."""
     y = np.asarray(y)
@@ -68,14 +78,24 @@ def cross_validate(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, X_test: p
         fitted = clone(pipeline).fit(X.iloc[fold.train], y[fold.train])
         proba = fitted.predict_proba(X.iloc[fold.valid])[:, 1]
         test_sum += fitted.predict_proba(X_test)[:, 1]
-        oof_parts.append(pd.DataFrame({"row": fold.valid, "repeat": fold.repeat, "fold": fold.fold,
-                                       "y_true": y[fold.valid], "proba": proba}))
+        oof_parts.append(
+            pd.DataFrame(
+                {"row": fold.valid, "repeat": fold.repeat, "fold": fold.fold, "y_true": y[fold.valid], "proba": proba}
+            )
+        )
         importances[f"r{fold.repeat}f{fold.fold}"] = feature_importance(fitted, X.iloc[fold.valid], y[fold.valid])
         if keep_models:
             models.append(fitted)
-        log.info("fold %d/%d: AUC %.4f, F1@0.5 %.4f, %d train / %d valid rows (%.1fs)", i, len(folds),
-                 roc_auc_score(y[fold.valid], proba), f1_score(y[fold.valid], proba >= 0.5),
-                 len(fold.train), len(fold.valid), time.perf_counter() - fold_start)
+        log.info(
+            "fold %d/%d: AUC %.4f, F1@0.5 %.4f, %d train / %d valid rows (%.1fs)",
+            i,
+            len(folds),
+            roc_auc_score(y[fold.valid], proba),
+            f1_score(y[fold.valid], proba >= 0.5),
+            len(fold.train),
+            len(fold.valid),
+            time.perf_counter() - fold_start,
+        )
         if on_fold is not None:
             on_fold(i, pd.concat(oof_parts, ignore_index=True), test_sum / i)
     return CVResult(

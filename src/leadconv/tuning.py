@@ -39,7 +39,12 @@ from leadconv.tracking import redact
 
 log = logging.getLogger(__name__)
 
-STORAGE_ENV, STUDY_ENV, TRIAL_ENV, TRIAL_ID_ENV = sweeps.STORAGE_ENV, sweeps.STUDY_ENV, sweeps.TRIAL_ENV, sweeps.TRIAL_ID_ENV
+STORAGE_ENV, STUDY_ENV, TRIAL_ENV, TRIAL_ID_ENV = (
+    sweeps.STORAGE_ENV,
+    sweeps.STUDY_ENV,
+    sweeps.TRIAL_ENV,
+    sweeps.TRIAL_ID_ENV,
+)
 JOB_FAILED = "job_failed"  # user attribute of a trial whose job failed (a killed trial has none)
 OWNER = "worker"  # user attribute: host and pid of the sweeper process that runs the trial
 
@@ -49,8 +54,11 @@ OWNER = "worker"  # user attribute: host and pid of the sweeper process that run
 
 def default_storage(tracking_uri: str) -> str:
     """Beside a local SQLite MLflow store (mlruns/optuna.db by default), else in the project's mlruns/."""
-    folder = Path(tracking_uri.removeprefix("sqlite:///")).parent if tracking_uri.startswith("sqlite:///") \
+    folder = (
+        Path(tracking_uri.removeprefix("sqlite:///")).parent
+        if tracking_uri.startswith("sqlite:///")
         else PROJECT_ROOT / "mlruns"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder.resolve()}/optuna.db"
 
@@ -70,15 +78,21 @@ def open_storage(url: str, heartbeat_seconds: int = 30) -> optuna.storages.BaseS
             try:
                 with warnings.catch_warnings():  # heartbeats are flagged experimental
                     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=heartbeat_seconds,
-                                                      grace_period=3 * heartbeat_seconds)
+                    return optuna.storages.RDBStorage(
+                        url,
+                        engine_kwargs=engine,
+                        heartbeat_interval=heartbeat_seconds,
+                        grace_period=3 * heartbeat_seconds,
+                    )
             except Exception:
                 if attempt:
                     raise
                 time.sleep(2.0)
     except Exception as error:  # noqa: BLE001 - any driver, any reason: one message
-        raise ConfigError(f"cannot open the Optuna storage {redact(url)!r}: {last_line(error)}; fix "
-                          "hydra.sweeper.storage (an Optuna RDB URL, or journal:/path/file.log)") from None
+        raise ConfigError(
+            f"cannot open the Optuna storage {redact(url)!r}: {last_line(error)}; fix "
+            "hydra.sweeper.storage (an Optuna RDB URL, or journal:/path/file.log)"
+        ) from None
 
 
 def last_line(error: BaseException) -> str:
@@ -149,15 +163,15 @@ def to_distribution(override: Override) -> BaseDistribution:
     if isinstance(value, RangeSweep):
         values = list(override.sweep_iterator())
         if not values:
-            raise ConfigError(f"search space: {override.input_line} is an empty range; "
-                              "make stop larger than start")
+            raise ConfigError(f"search space: {override.input_line} is an empty range; make stop larger than start")
         if all(isinstance(v, int) for v in (value.start, value.stop, value.step)):
             return IntDistribution(values[0], values[-1], step=value.step)
         return FloatDistribution(values[0], values[-1], step=value.step)
     if isinstance(value, IntervalSweep):
         if not value.start <= value.end:
-            raise ConfigError(f"search space: {override.input_line} is an empty interval; "
-                              "the low end must not exceed the high end")
+            raise ConfigError(
+                f"search space: {override.input_line} is an empty interval; the low end must not exceed the high end"
+            )
         log_scale = "log" in value.tags
         if log_scale and value.start <= 0:
             raise ConfigError(f"search space {key}: a log-scaled interval must start above 0")
@@ -208,15 +222,19 @@ def probe_batch(space: dict[str, BaseDistribution], fixed: list[str]) -> list[li
 
 def check_space(sweeper, space: dict[str, BaseDistribution], fixed: list[str]) -> None:
     if not space:
-        raise ConfigError("the search space is empty; add options under hydra.sweeper.search_space "
-                          "(conf/search_space/<model>.yaml) or sweep overrides such as 'model.num_leaves=int(interval(8,64))'")
+        raise ConfigError(
+            "the search space is empty; add options under hydra.sweeper.search_space "
+            "(conf/search_space/<model>.yaml) or sweep overrides such as 'model.num_leaves=int(interval(8,64))'"
+        )
     for overrides in probe_batch(space, fixed):
         try:
             sweeper.validate_batch_is_legal([overrides])
         except Exception as error:  # noqa: BLE001 - Hydra composition errors span lines
             text = str(error).strip().splitlines()
-            raise ConfigError(f"search space: {text[0].rstrip('.') if text else error}; fix hydra.sweeper.search_space "
-                              "or the sweep override (a key must exist in the config)") from None
+            raise ConfigError(
+                f"search space: {text[0].rstrip('.') if text else error}; fix hydra.sweeper.search_space "
+                "or the sweep override (a key must exist in the config)"
+            ) from None
 
 
 # ---------------------------------------------------------------- the study
@@ -225,8 +243,10 @@ def check_space(sweeper, space: dict[str, BaseDistribution], fixed: list[str]) -
 def count_towards_target(study: optuna.Study) -> int:
     """Trials that are done or in progress; a trial lost to a killed worker does not count."""
     states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
-    return sum(t.state in states or (t.state == TrialState.FAIL and JOB_FAILED in t.user_attrs)
-               for t in study.get_trials(deepcopy=False))
+    return sum(
+        t.state in states or (t.state == TrialState.FAIL and JOB_FAILED in t.user_attrs)
+        for t in study.get_trials(deepcopy=False)
+    )
 
 
 @contextmanager
@@ -258,8 +278,13 @@ def reservation_lock(storage_url: str):
     """Held while a worker counts the study's trials and asks for new ones, so that workers sharing a
     local study (SQLite file or journal) never start more than n_trials between them. Workers on other
     machines (a database server) are not serialised: they may start one trial too many."""
-    path = storage_url.removeprefix("sqlite:///") if storage_url.startswith("sqlite:///") else \
-        storage_url.removeprefix("journal:").removeprefix("//") if storage_url.startswith("journal:") else None
+    path = (
+        storage_url.removeprefix("sqlite:///")
+        if storage_url.startswith("sqlite:///")
+        else storage_url.removeprefix("journal:").removeprefix("//")
+        if storage_url.startswith("journal:")
+        else None
+    )
     if path is None:
         yield
         return
@@ -313,8 +338,9 @@ def study_parent(client: MlflowClient, experiment_id: str, study: optuna.Study, 
                 return known
         except Exception:  # noqa: BLE001 - gone from this tracking store: open a new one
             pass
-    mine = client.create_run(experiment_id, run_name=f"optuna {study.study_name}",
-                             tags={**tracking.process_tags(), **tags}).info.run_id
+    mine = client.create_run(
+        experiment_id, run_name=f"optuna {study.study_name}", tags={**tracking.process_tags(), **tags}
+    ).info.run_id
     study.set_user_attr("mlflow_parent_run_id", mine)
     time.sleep(1.0)  # workers starting together: the last writer wins, the others adopt its run
     winner = optuna.load_study(study_name=study.study_name, storage=store).user_attrs["mlflow_parent_run_id"]
@@ -330,11 +356,18 @@ def mark_lost_trials(client: MlflowClient, experiment_id: str, parent_id: str, s
         optuna.storages.fail_stale_trials(study)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # no need to wait for the grace
         owner = trial.user_attrs.get(OWNER)  # period when the worker that ran it is known to be gone
-        if owner and owner["host"] == socket.gethostname() and not tracking.process_alive(owner["pid"], owner["pid_started"]):
+        if (
+            owner
+            and owner["host"] == socket.gethostname()
+            and not tracking.process_alive(owner["pid"], owner["pid_started"])
+        ):
             study.tell(trial.number, state=TrialState.FAIL)
             log.warning("trial %d failed: its worker (pid %s) is gone", trial.number, owner["pid"])
-    lost = {str(t.number) for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-            if JOB_FAILED not in t.user_attrs}
+    lost = {
+        str(t.number)
+        for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+        if JOB_FAILED not in t.user_attrs
+    }
     for run in sweeps.child_runs(client, experiment_id, parent_id, "attributes.status = 'RUNNING'"):
         if run.data.tags.get("optuna_trial") in lost:
             client.set_terminated(run.info.run_id, "KILLED")
@@ -343,8 +376,10 @@ def mark_lost_trials(client: MlflowClient, experiment_id: str, parent_id: str, s
 def log_study(client: MlflowClient, parent_id: str, study: optuna.Study, space: dict, objective: str) -> str:
     """Best value and parameters, trial counts, the trials table and Optuna's plots on the parent run."""
     trials = study.get_trials(deepcopy=False)
-    counts = {state.name.lower(): sum(t.state == state for t in trials)
-              for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)}
+    counts = {
+        state.name.lower(): sum(t.state == state for t in trials)
+        for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    }
     for name, count in counts.items():
         client.log_metric(parent_id, f"n_trials_{name}", count)
     client.log_text(parent_id, json.dumps({k: str(d) for k, d in space.items()}, indent=2), "search_space.json")
@@ -357,8 +392,11 @@ def log_study(client: MlflowClient, parent_id: str, study: optuna.Study, space: 
     client.set_tag(parent_id, "best_params", " ".join(as_override(k, v) for k, v in best.params.items())[:5000])
     for key, value in best.params.items():
         client.set_tag(parent_id, f"best.{key}", str(value))
-    client.log_text(parent_id, json.dumps({"trial": best.number, objective: best.value, "params": best.params},
-                                          indent=2, default=str), "best_params.json")
+    client.log_text(
+        parent_id,
+        json.dumps({"trial": best.number, objective: best.value, "params": best.params}, indent=2, default=str),
+        "best_params.json",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "trials.csv"
         study.trials_dataframe().to_csv(path, index=False)
@@ -375,8 +413,10 @@ def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study) -> None
 
     from leadconv import plots
 
-    for name, draw in {"optimization_history": optuna_plots.plot_optimization_history,
-                       "param_importances": optuna_plots.plot_param_importances}.items():
+    for name, draw in {
+        "optimization_history": optuna_plots.plot_optimization_history,
+        "param_importances": optuna_plots.plot_param_importances,
+    }.items():
         try:
             with warnings.catch_warnings(), matplotlib.rc_context():  # Optuna sets a global plot style
                 warnings.simplefilter("ignore")  # and flags its matplotlib plots experimental
@@ -393,18 +433,35 @@ def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study) -> None
 def job_overrides(trial: optuna.Trial, fixed: list[str]) -> list[str]:
     """The trial as a Hydra job: its parameters, a run name, and (via env_set) who it is for fold reports."""
     named = [] if any(o.startswith("run_name=") for o in fixed) else [f"run_name=trial-{trial.number}"]
-    return (fixed + named + [as_override(k, v) for k, v in trial.params.items()]
-            + [f"+hydra.job.env_set.{TRIAL_ENV}={trial.number}", f"+hydra.job.env_set.{TRIAL_ID_ENV}={trial._trial_id}"])
+    return (
+        fixed
+        + named
+        + [as_override(k, v) for k, v in trial.params.items()]
+        + [f"+hydra.job.env_set.{TRIAL_ENV}={trial.number}", f"+hydra.job.env_set.{TRIAL_ID_ENV}={trial._trial_id}"]
+    )
 
 
-def run_study(sweeper, arguments: list[str], *, n_trials: int, n_jobs: int, study_name: str | None,
-              storage: str | None, sampler: BaseSampler, pruner, search_space: Mapping,
-              heartbeat_seconds: int = 30) -> list:
+def run_study(
+    sweeper,
+    arguments: list[str],
+    *,
+    n_trials: int,
+    n_jobs: int,
+    study_name: str | None,
+    storage: str | None,
+    sampler: BaseSampler,
+    pruner,
+    search_space: Mapping,
+    heartbeat_seconds: int = 30,
+) -> list:
     """The sweeper's loop: until the study holds n_trials trials, ask a batch, launch it as Hydra jobs, tell."""
     config = sweeper.config
     choices = config.hydra.runtime.choices
-    configured = OmegaConf.to_container(search_space, resolve=True) if OmegaConf.is_config(search_space) \
+    configured = (
+        OmegaConf.to_container(search_space, resolve=True)
+        if OmegaConf.is_config(search_space)
         else dict(search_space or {})
+    )
     space, fixed = build_space(configured, arguments)
     check_space(sweeper, space, fixed)
     if n_trials < 1 or n_jobs < 1:
@@ -412,17 +469,36 @@ def run_study(sweeper, arguments: list[str], *, n_trials: int, n_jobs: int, stud
     storage_url = storage or default_storage(config.tracking.uri)
     store = open_storage(storage_url, heartbeat_seconds)
     name = study_name or "-".join(choices[g] for g in ("model", "sampler", "features", "cv", "dataset"))
-    study = optuna.create_study(storage=store, study_name=name, sampler=sampler, pruner=pruner,
-                                direction="maximize", load_if_exists=True)
+    study = optuna.create_study(
+        storage=store, study_name=name, sampler=sampler, pruner=pruner, direction="maximize", load_if_exists=True
+    )
     client, experiment_id = sweeps.connect(config)
-    parent_id = study_parent(client, experiment_id, study, store, tags={
-        "optuna_study": name, "optuna_storage": redact(storage_url), "git_commit": tracking.git_commit(),
-        **{g: choices[g] for g in ("model", "sampler", "features", "cv", "dataset") if g in choices}})
+    parent_id = study_parent(
+        client,
+        experiment_id,
+        study,
+        store,
+        tags={
+            "optuna_study": name,
+            "optuna_storage": redact(storage_url),
+            "git_commit": tracking.git_commit(),
+            **{g: choices[g] for g in ("model", "sampler", "features", "cv", "dataset") if g in choices},
+        },
+    )
     mark_lost_trials(client, experiment_id, parent_id, study)
-    print(f"study {name} in {redact(storage_url)}: {count_towards_target(study)} of {n_trials} trials exist | "
-          f"MLflow parent run {parent_id}", flush=True)
-    os.environ.update({sweeps.PARENT_RUN_ENV: parent_id, sweeps.SWEEP_NAME_ENV: f"optuna {name}",
-                       STUDY_ENV: name, STORAGE_ENV: storage_url})
+    print(
+        f"study {name} in {redact(storage_url)}: {count_towards_target(study)} of {n_trials} trials exist | "
+        f"MLflow parent run {parent_id}",
+        flush=True,
+    )
+    os.environ.update(
+        {
+            sweeps.PARENT_RUN_ENV: parent_id,
+            sweeps.SWEEP_NAME_ENV: f"optuna {name}",
+            STUDY_ENV: name,
+            STORAGE_ENV: storage_url,
+        }
+    )
     returns, job_index, pending = [], 0, []
     try:
         while pending := reserve_trials(study, space, n_trials, n_jobs, storage_url):
@@ -470,8 +546,9 @@ def fold_reporter(score_so_far):
     import mlflow
 
     pruner = instantiate(HydraConfig.get().sweeper.pruner) if HydraConfig.initialized() else None
-    study = optuna.load_study(study_name=os.environ[STUDY_ENV], storage=open_storage(os.environ[STORAGE_ENV]),
-                              pruner=pruner)
+    study = optuna.load_study(
+        study_name=os.environ[STUDY_ENV], storage=open_storage(os.environ[STORAGE_ENV]), pruner=pruner
+    )
     trial = optuna.trial.Trial(study, int(trial_id))
 
     def report(step: int, oof, test_proba) -> None:

@@ -20,6 +20,7 @@ from leadconv.errors import LeadConvError
 
 log = logging.getLogger(__name__)
 
+
 def choices() -> dict[str, str]:
     """The config-group options of this Hydra job, e.g. {"model": "catboost", ...}."""
     return {k: str(v) for k, v in HydraConfig.get().runtime.choices.items() if not k.startswith("hydra")}
@@ -125,7 +126,7 @@ def replace_block(path: Path, block: str, begin: str, end: str, heading: str) ->
     those markers, or append it (to a new file: after `heading`); the rest stays; written atomically."""
     text = path.read_text() if path.exists() else heading
     if begin in text and end in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     write_atomically({path: text})

@@ -41,8 +41,7 @@ class StratifiedCV:
     def split(self, X, y, groups=None) -> list[Fold]:
         if self.duplicates == "ignore":
             check_enough_groups(np.asarray(y), np.arange(len(y)), self.n_splits, "cv=stratified", "rows")
-            splitter = RepeatedStratifiedKFold(n_splits=self.n_splits, n_repeats=self.n_repeats,
-                                               random_state=self.seed)
+            splitter = RepeatedStratifiedKFold(n_splits=self.n_splits, n_repeats=self.n_repeats, random_state=self.seed)
             splits = splitter.split(X, y)
             return [Fold(i // self.n_splits, i % self.n_splits, tr, va) for i, (tr, va) in enumerate(splits)]
         groups = row_groups(X)
@@ -78,18 +77,29 @@ class GroupCV:
         self.train_only_groups_ = int(large.sum())
         self.rows_never_validated_ = len(train_only)
         rest = np.flatnonzero(~large[codes])
-        check_enough_groups(np.asarray(y)[rest], codes[rest], self.n_splits, "cv=group", "customers",
-                            f" ({int(large.sum())} customers above cv.max_group_share={self.max_group_share} of the "
-                            "rows stay in training and are never validated)")
+        check_enough_groups(
+            np.asarray(y)[rest],
+            codes[rest],
+            self.n_splits,
+            "cv=group",
+            "customers",
+            f" ({int(large.sum())} customers above cv.max_group_share={self.max_group_share} of the "
+            "rows stay in training and are never validated)",
+        )
         folds = stratified_group_folds(rest, np.asarray(y)[rest], codes[rest], self.n_splits, self.n_repeats, self.seed)
-        return [Fold(f.repeat, f.fold, np.sort(np.concatenate([rest[f.train], train_only])), rest[f.valid])
-                for f in folds]
+        return [
+            Fold(f.repeat, f.fold, np.sort(np.concatenate([rest[f.train], train_only])), rest[f.valid]) for f in folds
+        ]
 
     def describe(self) -> dict:
-        return {"cv_scheme": "group", "cv_duplicates": "same_fold", "cv_group_column": "customer_idx",
-                "cv_max_group_share": self.max_group_share,
-                "cv_train_only_groups": getattr(self, "train_only_groups_", None),
-                "cv_rows_never_validated": getattr(self, "rows_never_validated_", None)}
+        return {
+            "cv_scheme": "group",
+            "cv_duplicates": "same_fold",
+            "cv_group_column": "customer_idx",
+            "cv_max_group_share": self.max_group_share,
+            "cv_train_only_groups": getattr(self, "train_only_groups_", None),
+            "cv_rows_never_validated": getattr(self, "rows_never_validated_", None),
+        }
 
 
 def stratified_group_folds(X, y, groups: np.ndarray, n_splits: int, n_repeats: int, seed: int) -> list[Fold]:
@@ -120,14 +130,18 @@ def check_duplicates(duplicates) -> None:
         raise ValueError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
 
 
-def check_enough_groups(y: np.ndarray, groups: np.ndarray, n_splits: int, scheme: str, unit: str, note: str = "") -> None:
+def check_enough_groups(
+    y: np.ndarray, groups: np.ndarray, n_splits: int, scheme: str, unit: str, note: str = ""
+) -> None:
     """Every validation fold needs both classes: fail before fitting, naming the numbers and the fix."""
     positive = len(np.unique(groups[y == 1]))
     negative = len(np.unique(groups[y == 0]))
     if min(positive, negative) < n_splits:
-        raise ConfigError(f"{scheme} with cv.n_splits={n_splits} needs at least {n_splits} {unit} with converted leads "
-                          f"and {n_splits} without, but the data has {positive} and {negative}{note}; lower cv.n_splits "
-                          "or use more rows")
+        raise ConfigError(
+            f"{scheme} with cv.n_splits={n_splits} needs at least {n_splits} {unit} with converted leads "
+            f"and {n_splits} without, but the data has {positive} and {negative}{note}; lower cv.n_splits "
+            "or use more rows"
+        )
 
 
 def check_split_counts(n_splits, n_repeats) -> None:
