@@ -7,7 +7,7 @@ MODEL ?= lightgbm
 TRIALS ?= 50
 
 .DEFAULT_GOAL := help
-.PHONY: help install upgrade lock lint format test run demo ui bench tune
+.PHONY: help install upgrade lock lint format test run demo ui bench bench-team tune
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -19,11 +19,11 @@ install: ## create .venv and install the exact versions of requirements.lock, th
 	$(PY) -m pip install --quiet --no-deps -e .
 
 upgrade: ## install the newest versions pyproject.toml allows (to try an upgrade; then make test and make lock)
-	$(PY) -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[test]"
+	$(PY) -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[test,team]"
 
 lock: ## regenerate requirements.lock: exact versions for CPython 3.11 on Linux x86-64 from pyproject.toml
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra team --python-version 3.11 \
 		--python-platform x86_64-unknown-linux-gnu --quiet -o requirements.lock
 
 lint: ## ruff lint and format checks (CI runs them before the tests)
@@ -43,8 +43,20 @@ run: ## one cross-validated run on the competition data; extra overrides via RUN
 demo: ## the whole run end to end on synthetic data (no competition files needed)
 	$(PY) src/run.py dataset=synthetic run_name=demo $(RUN_ARGS)
 
+SERVER_HOST ?= 127.0.0.1
+SERVER_PORT ?= 5000
+SERVER_BACKEND ?= sqlite:///mlruns/mlflow.db
+SERVER_ARTIFACTS ?= mlruns/artifacts
+.PHONY: server
+server: ## MLflow tracking server for the project's store (http://127.0.0.1:5000, serving artifacts); SERVER_HOST, SERVER_PORT, SERVER_BACKEND, SERVER_ARGS
+	$(VENV)/bin/mlflow server --host $(SERVER_HOST) --port $(SERVER_PORT) --backend-store-uri "$(SERVER_BACKEND)" \
+		--artifacts-destination "$(SERVER_ARTIFACTS)" --serve-artifacts $(SERVER_ARGS)
+
 ui: ## browse runs: mlflow ui on http://127.0.0.1:5000 against the project's store
 	$(VENV)/bin/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///mlruns/mlflow.db}
+
+bench-team: ## Optuna trials/min for 1-3 workers: MLflow server + PostgreSQL against SQLite -> experiments/benchmark.md
+	$(PY) -m leadconv.bench_team $(BENCH_TEAM_ARGS)
 
 bench: ## wall time and peak memory per model, and framework overhead, on the competition data
 	$(PY) -m leadconv.bench $(BENCH_ARGS)

@@ -155,7 +155,14 @@ def run(n_trials: int, overrides: list[str]) -> str:
         return report(benchmark(n_trials, overrides, Path(store)), overrides)
 
 
+TEAM_SECTION = "<!-- bench_team:begin"  # leadconv.bench_team's block, which may follow this section
+
+
 def replace_section(document: str, section: str) -> str:
-    """`document` with its Optuna section (always the last one) replaced by, or appended as, `section`."""
-    head = document.split(SECTION)[0].rstrip("\n")
-    return f"{head}\n\n{section}" if head else section
+    """`document` with its Optuna section replaced by, or appended as, `section` (the team section,
+    if it follows, is kept)."""
+    head, found, rest = document.partition(SECTION)
+    tail = rest[rest.index(TEAM_SECTION) :] if found and TEAM_SECTION in rest else ""
+    head = head.rstrip("\n")
+    body = f"{head}\n\n{section}" if head else section
+    return f"{body.rstrip()}\n\n{tail}" if tail else body

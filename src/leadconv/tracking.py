@@ -44,7 +44,9 @@ def check_server(uri: str, timeout: float = 10.0) -> None:
     import requests
 
     try:
-        requests.get(uri.rstrip("/") + "/health", timeout=timeout).raise_for_status()
+        user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
+        auth = (user, password or "") if user else None  # a server started with --app-name basic-auth
+        requests.get(uri.rstrip("/") + "/health", timeout=timeout, auth=auth).raise_for_status()
     except requests.RequestException as error:
         reason = (
             type(error).__name__ if not isinstance(error, requests.HTTPError) else f"HTTP {error.response.status_code}"
@@ -106,7 +108,10 @@ def repair_dead_runs(experiment_id: str) -> list[str]:
         [experiment_id], filter_string=f"attributes.status = 'RUNNING' and tags.host = '{host}'", max_results=1000
     )
     dead = [
-        run for run in running if not process_alive(run.data.tags.get("pid", ""), run.data.tags.get("pid_started", ""))
+        run
+        for run in running
+        if "optuna_storage" not in run.data.tags  # a study's parent is shared by its workers: they close it
+        and not process_alive(run.data.tags.get("pid", ""), run.data.tags.get("pid_started", ""))
     ]
     for run in dead:
         client.set_tag(run.info.run_id, "killed_by", "repair: its process was gone")

@@ -9,6 +9,7 @@ persistent storage, so a killed search resumes and many workers can share one st
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -274,18 +275,27 @@ def heartbeat(storage, trials, seconds: int):
 
 
 @contextmanager
-def reservation_lock(storage_url: str):
+def reservation_lock(storage_url: str, store, study_name: str):
     """Held while a worker counts the study's trials and asks for new ones, so that workers sharing a
-    local study (SQLite file or journal) never start more than n_trials between them. Workers on other
-    machines (a database server) are not serialised: they may start one trial too many."""
-    path = (
-        storage_url.removeprefix("sqlite:///")
-        if storage_url.startswith("sqlite:///")
-        else storage_url.removeprefix("journal:").removeprefix("//")
-        if storage_url.startswith("journal:")
-        else None
-    )
-    if path is None:
+    study never start more than n_trials between them: a file lock beside a SQLite or journal
+    storage, a PostgreSQL advisory lock (per study) for a database server. Other databases are
+    not serialised: their workers may start one trial too many."""
+    if storage_url.startswith("postgresql"):
+        from sqlalchemy import text
+
+        key = int.from_bytes(hashlib.sha256(study_name.encode()).digest()[:8], "big", signed=True)
+        with store.engine.connect() as connection:  # the lock belongs to this connection's session
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        return
+    if storage_url.startswith("sqlite:///"):
+        path = storage_url.removeprefix("sqlite:///")
+    elif storage_url.startswith("journal:"):
+        path = storage_url.removeprefix("journal:").removeprefix("//")
+    else:
         yield
         return
     import fcntl
@@ -298,9 +308,9 @@ def reservation_lock(storage_url: str):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def reserve_trials(study: optuna.Study, space: dict, n_trials: int, n_jobs: int, storage_url: str) -> list:
+def reserve_trials(study: optuna.Study, space: dict, n_trials: int, n_jobs: int, storage_url: str, store) -> list:
     """The next batch of trials (none when the study holds n_trials), each tagged with its worker."""
-    with reservation_lock(storage_url):
+    with reservation_lock(storage_url, store, study.study_name):
         missing = n_trials - count_towards_target(study)
         with warnings.catch_warnings():  # heartbeats are kept by `heartbeat` below, not by Study.optimize
             warnings.filterwarnings("ignore", "Heartbeat of storage")
@@ -472,6 +482,11 @@ def run_study(
     study = optuna.create_study(
         storage=store, study_name=name, sampler=sampler, pruner=pruner, direction="maximize", load_if_exists=True
     )
+    if study.direction != optuna.study.StudyDirection.MAXIMIZE:
+        raise ConfigError(
+            f"study {name} in {redact(storage_url)} exists with direction {study.direction.name.lower()}, "
+            "but this search maximises; pick another hydra.sweeper.study_name"
+        )
     client, experiment_id = sweeps.connect(config)
     parent_id = study_parent(
         client,
@@ -501,7 +516,7 @@ def run_study(
     )
     returns, job_index, pending = [], 0, []
     try:
-        while pending := reserve_trials(study, space, n_trials, n_jobs, storage_url):
+        while pending := reserve_trials(study, space, n_trials, n_jobs, storage_url, store):
             batch = [job_overrides(trial, fixed) for trial in pending]
             with heartbeat(store, pending, heartbeat_seconds):
                 results = sweeper.launcher.launch(batch, initial_job_idx=job_index)
