@@ -16,8 +16,8 @@ from mlflow.tracking import MlflowClient
 from optuna.trial import TrialState
 
 from conftest import ROOT, SYNTHETIC, TINY_MODEL, run_script
-from leadconv.synthetic import write_synthetic
 from leadconv.servers import MlflowServer, Postgres, postgres_bin
+from leadconv.synthetic import write_synthetic
 
 pytestmark = [
     pytest.mark.slow,
