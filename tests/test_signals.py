@@ -31,6 +31,8 @@ def statuses(store) -> dict[str, str]:
 
 def start(args, store):
     env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{store}"}
+    # SIGINT as a terminal would deliver it: a shell that runs the tests in the background starts them
+    # with SIGINT ignored, and an ignored SIGINT stays ignored in every child
     return subprocess.Popen(
         [sys.executable, "src/run.py", *args],
         cwd=ROOT,
@@ -38,6 +40,7 @@ def start(args, store):
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -148,7 +148,7 @@ def report(per_model: pd.DataFrame, overhead: pd.DataFrame, overrides: list[str]
     lines = [
         "# Benchmark: one 5-fold run per model on the competition data",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, Python "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, by `make bench`{' with ' + ' '.join(overrides) if overrides else ''}. "
         "Each figure is one process from start to exit (imports, data loading, CV, MLflow logging); "
         "peak memory is that process's maximum resident set size.",

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import optuna
@@ -115,7 +115,7 @@ def report(frame: pd.DataFrame, overrides: list[str]) -> str:
         "per minute count from the first trial's start to the last trial's end (worker start-up excluded; it is in "
         "the wall time). Two workers are two processes on one SQLite study, as two machines would share one database.",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores. The load average "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores. The load average "
         "columns show how busy the machine already was: on 2 cores, a load near 2 or above leaves no idle core "
         "for a second worker, and the speed-up then says more about the machine than about the sweeper.",
         "",

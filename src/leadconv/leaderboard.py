@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import mlflow
@@ -84,7 +84,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def markdown_page(top: pd.DataFrame, n_runs: int, cfg: DictConfig, figure_name: str) -> str:
-    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "# Leaderboard\n\n"
         f"The top {len(top)} of {n_runs} finished runs of experiment `{cfg.tracking.experiment}` "

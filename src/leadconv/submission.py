@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import mlflow
@@ -167,7 +167,7 @@ def sidecar(run: Run, input_path: Path, out: pd.DataFrame, decision: Decision, c
         "environment": environment.versions(),
         "environment_digest": environment.digest(environment.versions()),
         "ensemble_environment_digest": tags.get(environment.DIGEST_TAG),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
