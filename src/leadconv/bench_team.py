@@ -117,13 +117,15 @@ def bottleneck(frame: pd.DataFrame) -> str:
     cores = os.cpu_count() or 1
     extra = at.loc[("server + postgres", 1), "mean_trial_s"] - at.loc[("sqlite", 1), "mean_trial_s"]
     most = int(frame["workers"].max())
-    return (f"Through the server a trial takes {extra:+.2f} s against SQLite with one worker: the HTTP round trips "
-            "of its few dozen logging calls and the PostgreSQL writes. With more workers than the machine's "
-            f"{cores} cores the trials only queue for the CPU (SQLite: mean trial {at.loc[('sqlite', 1), 'mean_trial_s']:.2f} s "
-            f"with 1 worker, {at.loc[('sqlite', most), 'mean_trial_s']:.2f} s with {most}), and the server process competes "
-            "for the same cores: the bottleneck is the CPU of the machine running the workers, not the stores. Real "
-            "trials (seconds to minutes of fitting) make the per-trial cost of the server negligible; spread workers "
-            "over machines to gain.")
+    return (
+        f"Through the server a trial takes {extra:+.2f} s against SQLite with one worker: the HTTP round trips "
+        "of its few dozen logging calls and the PostgreSQL writes. With more workers than the machine's "
+        f"{cores} cores the trials only queue for the CPU (SQLite: mean trial {at.loc[('sqlite', 1), 'mean_trial_s']:.2f} s "
+        f"with 1 worker, {at.loc[('sqlite', most), 'mean_trial_s']:.2f} s with {most}), and the server process competes "
+        "for the same cores: the bottleneck is the CPU of the machine running the workers, not the stores. Real "
+        "trials (seconds to minutes of fitting) make the per-trial cost of the server negligible; spread workers "
+        "over machines to gain."
+    )
 
 
 @task_wrapper
