@@ -50,23 +50,16 @@ def worker_command(study: str, storage: str, n_trials: int, threads: int, sweep_
     ]
 
 
-def run_setup(
-    label: str, workers: int, threads: int, n_trials: int, store: Path, env: dict, overrides: list[str]
-) -> dict:
-    storage, study = f"sqlite:///{store}/optuna.db", f"bench-{workers}w-{threads}t"
+def run_study(label: str, study: str, storage: str, env: dict, commands: list[list[str]]) -> dict:
+    """Start one worker process per command on a fresh study, wait for all, and read the throughput
+    off the study's storage (worker start-up is in `wall_s` only)."""
     optuna.create_study(study_name=study, storage=storage, direction="maximize")  # before the workers race to
-    load_before = os.getloadavg()[0]  # other work on the machine takes cores from the workers: report it
     start = time.perf_counter()
     processes = [
         subprocess.Popen(
-            worker_command(study, storage, n_trials, threads, store / f"{study}-{i}", overrides),
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-        for i in range(workers)
+        for command in commands
     ]
     for process in processes:
         _, stderr = process.communicate()
@@ -78,16 +71,25 @@ def run_setup(
     durations = [(t.datetime_complete - t.datetime_start).total_seconds() for t in trials]
     return {
         "setup": label,
-        "workers": workers,
-        "threads": threads,
+        "workers": len(commands),
         "trials": len(trials),
         "trials_per_min": len(trials) / span * 60,
         "mean_trial_s": sum(durations) / len(durations),
         "wall_s": wall,
-        "best_cv_f1": max(t.value for t in trials),
-        "load_before": load_before,
-        "load_after": os.getloadavg()[0],
+        "best_value": max(t.value for t in trials),
     }
+
+
+def run_setup(
+    label: str, workers: int, threads: int, n_trials: int, store: Path, env: dict, overrides: list[str]
+) -> dict:
+    storage, study = f"sqlite:///{store}/optuna.db", f"bench-{workers}w-{threads}t"
+    load_before = os.getloadavg()[0]  # other work on the machine takes cores from the workers: report it
+    commands = [
+        worker_command(study, storage, n_trials, threads, store / f"{study}-{i}", overrides) for i in range(workers)
+    ]
+    row = run_study(label, study, storage, env, commands)
+    return row | {"threads": threads, "load_before": load_before, "load_after": os.getloadavg()[0]}
 
 
 def benchmark(n_trials: int, overrides: list[str], store: Path) -> pd.DataFrame:

@@ -90,7 +90,9 @@ class PriorEstimator:
         self.seed = seed
 
     def estimate(self, y_oof, oof_proba, proba, bootstrap: bool = True) -> PriorEstimate:
-        """The prior of the rows scored `proba`, from labelled out-of-fold rows (y_oof, oof_proba)."""
+        """The prior of the rows scored `proba`, from labelled out-of-fold rows (y_oof, oof_proba).
+        `bootstrap=False` gives a quick point estimate, without interval or stability check (a search's
+        per-fold reports)."""
         y, oof, scored = np.asarray(y_oof).astype(int), np.asarray(oof_proba, float), np.asarray(proba, float)
         problem = self._unusable(y, oof, scored)
         if problem is None:
@@ -104,7 +106,7 @@ class PriorEstimator:
             log.warning(message)
             return PriorEstimate(self.fallback, self.fallback, self.fallback, "fallback", message)
         low, high = self._interval(y, oof, scored) if bootstrap and self.n_bootstrap else (value, value)
-        spread, warning = self._stability(y, oof, scored, value)
+        spread, warning = self._stability(y, oof, scored, value) if bootstrap else (0.0, None)
         if warning:
             log.warning(warning)
         return PriorEstimate(float(value), low, high, self.name, warning, spread)
