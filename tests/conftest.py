@@ -47,6 +47,15 @@ def mlflow_store(tmp_path_factory):
         os.environ["MLFLOW_TRACKING_URI"] = previous
 
 
+@pytest.fixture(autouse=True)
+def keep_session_store(mlflow_store):
+    """mlflow.set_tracking_uri also sets MLFLOW_TRACKING_URI, which every later subprocess inherits:
+    a test that points MLflow elsewhere must not send the tests after it there."""
+    yield
+    if os.environ.get("MLFLOW_TRACKING_URI") != mlflow_store or mlflow.get_tracking_uri() != mlflow_store:
+        mlflow.set_tracking_uri(mlflow_store)
+
+
 @pytest.fixture
 def experiment(request, mlflow_store):
     """A fresh experiment name per test, so run counts are the test's own."""

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 
-import mlflow
 import optuna
 import pandas as pd
 import pytest
@@ -83,8 +82,7 @@ def test_two_workers_share_one_study_through_the_servers(servers, tmp_path):
         for i in range(2)
     ]
     victim, survivor = workers
-    mlflow.set_tracking_uri(server.uri)
-    client = MlflowClient()
+    client = MlflowClient(tracking_uri=server.uri)  # mlflow.set_tracking_uri would leak into later tests' env
     deadline = time.monotonic() + 300
     while True:  # SIGKILL the first worker while one of its trials runs
         experiment = client.get_experiment_by_name(EXPERIMENT)
@@ -121,9 +119,7 @@ def test_two_workers_share_one_study_through_the_servers(servers, tmp_path):
     # artifacts travel through the server, not a shared disk
     assert experiment.artifact_location.startswith("mlflow-artifacts:")
     finished = next(run for run in runs if run.info.status == "FINISHED")
-    oof = pd.read_parquet(
-        mlflow.artifacts.download_artifacts(run_id=finished.info.run_id, artifact_path="predictions/oof.parquet")
-    )
+    oof = pd.read_parquet(client.download_artifacts(finished.info.run_id, "predictions/oof.parquet", str(tmp_path)))
     assert len(oof) > 0 and set(oof.columns) >= {"row", "fold", "proba"}
 
     # the ensemble and the submission, also through the server
