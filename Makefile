@@ -77,6 +77,10 @@ label-shift: ## prior estimates and forecast F1 on held-out customers at priors 
 	$(LABEL_SHIFT) --system single --holdouts 5 $(LABEL_SHIFT_ARGS)
 	$(LABEL_SHIFT) --system default_suite --holdouts 2 $(LABEL_SHIFT_ARGS)
 
+.PHONY: stronger-models
+stronger-models: ## every candidate of experiments/candidates.yaml judged on held-out customers at a 25% prior -> experiments/stronger_models.md; CANDIDATES_ARGS="--only NAME"
+	$(PY) -m leadconv.candidates --output experiments/stronger_models.md --holdouts 2 $(CANDIDATES_ARGS)
+
 .PHONY: ensemble submit leaderboard
 ensemble: ## stack the best finished runs into one logged ensemble run; overrides via ENSEMBLE_ARGS="stacker=mean select.top_k=3"
 	$(PY) src/ensemble.py $(ENSEMBLE_ARGS)

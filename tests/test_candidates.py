@@ -1,0 +1,74 @@
+"""python -m leadconv.candidates: candidates judged on held-out customers, fits cached per run."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+COMMON = ["dataset=synthetic", "dataset.n_rows=3000", "dataset.n_test=200", "cv.n_splits=3"]
+LGB = "[model=lightgbm, model.n_estimators=20, model.n_jobs=1]"
+
+
+def write_candidates(path, lgb=LGB, members="[lgb, logreg]"):
+    path.write_text(
+        textwrap.dedent(f"""\
+        runs:
+          lgb: {lgb}
+          logreg: [model=logreg, model.max_iter=300]
+        ensembles:
+          both: {{members: {members}, stacker: mean}}
+        """)
+    )
+    return path
+
+
+def judge(candidates, tmp_path, *extra):
+    args = ["--candidates", str(candidates), "--holdouts", "1", "--draws", "3", "--n-jobs", "1"]
+    args += ["--cache", str(tmp_path / "cache"), "--no-mlflow", *extra, *COMMON]
+    command = [sys.executable, "-m", "leadconv.candidates", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def table_rows(stdout: str) -> dict[str, list[float]]:
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 9 and cells[0] in {"lgb", "logreg", "both"}:
+            rows[cells[0]] = [float(c) for c in cells[2:]]
+    return rows
+
+
+def test_candidates_are_judged_and_only_changed_runs_refit(tmp_path):
+    candidates = write_candidates(tmp_path / "candidates.yaml")
+    report = tmp_path / "report.md"
+    report.write_text("# Notes kept\n")
+    first = judge(candidates, tmp_path, "--output", str(report))
+    assert first.returncode == 0, first.stderr[-2000:]
+    rows = table_rows(first.stdout)
+    assert set(rows) == {"lgb", "logreg", "both"}
+    auc, pr_auc, f1, _, hindsight, prior, _ = rows["both"]
+    assert 0.5 < auc <= 1 and 0 < pr_auc <= 1 and 0 < f1 <= hindsight <= 1 and 0 < prior < 1
+    text = report.read_text()
+    assert text.startswith("# Notes kept") and "| both | mean stacker over lgb, logreg |" in text
+
+    cache = tmp_path / "cache"
+    logreg_files = {p: p.stat().st_mtime_ns for p in cache.glob("logreg-*")}
+    assert len(logreg_files) == 2 and len(list(cache.glob("lgb-*"))) == 2
+    second = judge(write_candidates(candidates, lgb=LGB.replace("20", "30")), tmp_path)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert {p: p.stat().st_mtime_ns for p in cache.glob("logreg-*")} == logreg_files  # not refit
+    assert len(list(cache.glob("lgb-*"))) == 4  # the changed run was fitted anew
+    assert table_rows(second.stdout)["logreg"] == rows["logreg"]
+    assert table_rows(second.stdout)["lgb"] != rows["lgb"]
+
+
+def test_an_ensemble_of_unknown_runs_is_refused(tmp_path):
+    result = judge(write_candidates(tmp_path / "c.yaml", members="[lgb, xgb]"), tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ensemble both")
+    assert "unknown: ['xgb']" in result.stderr and not (tmp_path / "cache").exists()
