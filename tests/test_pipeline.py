@@ -106,3 +106,26 @@ def test_every_model_learns_and_handles_unseen_test_values(model, dataset):
     assert roc_auc_score(dataset.y, result.oof_proba()) > 0.6
     assert np.isfinite(result.test_proba).all() and len(result.test_proba) == len(test)
     assert result.importances.notna().all().all()
+
+
+def test_customer_cap_keeps_at_most_max_rows_per_kept_customer_and_no_duplicates(dataset, encoded):
+    cfg, _ = compose_config(["sampler=customer_cap", "sampler.max_rows=5"])
+    X_res, y_res = instantiate(cfg.sampler).fit_resample(encoded, dataset.y)
+    codes = X_res["customer_idx"].cat.codes
+    assert codes[codes > 0].value_counts().max() == 5  # the largest customers are cut to 5 rows
+    assert (codes == 0).sum() == (encoded["customer_idx"].cat.codes == 0).sum() - pooled_duplicates(encoded, dataset)
+    assert not X_res.assign(y=y_res).duplicated().any()
+    assert len(X_res) == len(y_res) and set(y_res) == {0, 1}
+
+
+def pooled_duplicates(encoded, dataset) -> int:
+    duplicated = encoded.assign(y=dataset.y).duplicated().to_numpy()
+    return int((duplicated & (encoded["customer_idx"].cat.codes == 0).to_numpy()).sum())
+
+
+def test_customer_cap_chains_another_sampler(dataset, encoded):
+    cfg, _ = compose_config(
+        ["sampler=customer_cap", "+sampler.then._target_=imblearn.under_sampling.RandomUnderSampler"]
+    )
+    X_res, y_res = instantiate(cfg.sampler).fit_resample(encoded, dataset.y)
+    assert (y_res == 1).sum() == (y_res == 0).sum() > 0 and len(X_res) == len(y_res)

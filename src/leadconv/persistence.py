@@ -29,6 +29,7 @@ TRUSTED_TYPES = sorted(
         "leadconv.models.XGBoostModel",
         "leadconv.models._onehot_name",
         "leadconv.samplers.CategoryPreservingSampler",
+        "leadconv.samplers.CustomerCap",
         "leadconv.samplers.FoldSizedSMOTENC",
         "leadconv.stackers.MeanStacker",
         "leadconv.stackers.RankMeanStacker",
