@@ -23,8 +23,9 @@ import pandas as pd
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from leadconv import PROJECT_ROOT, bench_tune
+from leadconv import PROJECT_ROOT, bench_submit, bench_team, bench_tune
 from leadconv.errors import DataError
+from leadconv.utils import block_of, with_block
 
 # The bare loop splits every row with a plain StratifiedKFold: compare the framework on the same split.
 SAME_FOLDS_AS_BARE = ["cv=stratified", "cv.duplicates=ignore"]
@@ -191,16 +192,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--tune-only", action="store_true", help="only the Optuna throughput, replacing its section of --out"
     )
+    parser.add_argument(
+        "--submit-only",
+        action="store_true",
+        help="only the default suite and make submit from an empty store, replacing its section of --out",
+    )
+    parser.add_argument("--skip-submit", action="store_true", help="leave out the default-suite/make submit section")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. cv.n_splits=5")
     args = parser.parse_args(argv)
+    old = Path(args.out).read_text() if Path(args.out).exists() else ""
     try:
-        if args.tune_only:
-            text = Path(args.out).read_text() if Path(args.out).exists() else ""
+        if args.tune_only or args.submit_only:
+            text = old
         else:
             per_model, overhead = benchmark(args.models, args.overrides, args.repeats)
             text = report(per_model, overhead, args.overrides)
-        if args.tune_trials:  # trials per minute of a LightGBM search, one and two workers (leadconv.bench_tune)
+        if args.tune_trials and not args.submit_only:  # trials per minute of a LightGBM search (leadconv.bench_tune)
             text = bench_tune.replace_section(text, bench_tune.run(args.tune_trials, args.overrides))
+        for begin, end in [(bench_team.BEGIN, bench_team.END), bench_submit.MARKERS]:  # sections kept from before
+            kept = block_of(old, begin, end)
+            if kept and block_of(text, begin, end) is None:
+                text = with_block(text, kept, begin, end)
+        if not (args.tune_only or args.skip_submit):
+            text = with_block(text, bench_submit.run(args.overrides), *bench_submit.MARKERS)
     except DataError as error:
         sys.exit(f"error: {error}")
     Path(args.out).write_text(text)

@@ -124,12 +124,21 @@ def temporary_name(path: Path, suffix: str) -> str:
 def replace_block(path: Path, block: str, begin: str, end: str, heading: str) -> None:
     """Put `block` (which starts with `begin` and ends with `end`) in place of the file's block between
     those markers, or append it (to a new file: after `heading`); the rest stays; written atomically."""
-    text = path.read_text() if path.exists() else heading
+    write_atomically({path: with_block(path.read_text() if path.exists() else heading, block, begin, end)})
+
+
+def with_block(text: str, block: str, begin: str, end: str) -> str:
+    """`text` with its block between the markers replaced by `block`, or `block` appended."""
     if begin in text and end in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    write_atomically({path: text})
+        return text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    return text.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def block_of(text: str, begin: str, end: str) -> str | None:
+    """The block between (and including) the markers, if `text` has one."""
+    if begin in text and end in text:
+        return text[text.index(begin) : text.index(end) + len(end)]
+    return None
 
 
 def current_umask() -> int:
