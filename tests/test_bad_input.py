@@ -80,6 +80,10 @@ CONFIG_CASES = {
         "model.iterations must be an integer",
     ),
     "row count not a number": (["dataset.n_rows=abc"], "dataset.n_rows must be a whole number"),
+    "customer cap on pooled customers": (
+        ["sampler=customer_cap", "features=clean"],
+        "sampler=customer_cap would cap the pooled 'other' customer of features min_count=10",
+    ),
     "smote on a fold with one converted lead": (
         [
             "dataset.n_rows=30",

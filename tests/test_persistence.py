@@ -25,7 +25,8 @@ def options(group: str) -> list[str]:
 COMBINATIONS = (
     [(model, "raw", "none") for model in options("model")]
     + [(model, features, "none") for features in options("features") for model in ("lightgbm", "logreg")]
-    + [("lightgbm", "engineered", sampler) for sampler in options("sampler")]
+    + [("lightgbm", "engineered", sampler) for sampler in options("sampler") if sampler != "customer_cap"]
+    + [("lightgbm", "raw", "customer_cap")]  # it refuses feature sets that pool customers into "other"
 )
 
 

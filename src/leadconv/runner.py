@@ -59,6 +59,8 @@ def build_components(cfg: DictConfig) -> Components:
             raise ConfigError(
                 f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/"
             ) from None
+    if hasattr(built["sampler"], "check_features"):
+        built["sampler"].check_features(built["features"])
     objective = cfg.get("objective", "forecast_f1")
     if objective not in OBJECTIVES:
         raise ConfigError(f"objective={objective} is not a run metric; use one of {', '.join(OBJECTIVES)}")

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from leadconv.errors import FeatureError
+from leadconv.errors import ConfigError, FeatureError
 from leadconv.features import categorical_columns
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,15 @@ class CustomerCap(BaseEstimator):
         self.drop_duplicates = drop_duplicates
         self.then = then
         self.seed = seed
+
+    def check_features(self, features) -> None:
+        """Clean feature sets fold rare customers into a real level "other", which a cap would cut
+        like one huge customer; raw features pool them into code 0, which is left whole."""
+        if self.column == "customer_idx" and getattr(features, "min_count", 1) > 1:
+            raise ConfigError(
+                f"sampler=customer_cap would cap the pooled 'other' customer of features "
+                f"min_count={features.min_count}; add features.min_count=1 or use features=raw"
+            )
 
     def fit_resample(self, X: pd.DataFrame, y):
         y = np.asarray(y)
