@@ -58,7 +58,7 @@ ui: ## browse runs: mlflow ui on http://127.0.0.1:5000 against the project's sto
 bench-team: ## Optuna trials/min for 1-3 workers: MLflow server + PostgreSQL against SQLite -> experiments/benchmark.md
 	$(PY) -m leadconv.bench_team $(BENCH_TEAM_ARGS)
 
-bench: ## wall time and peak memory per model, and framework overhead, on the competition data
+bench: ## wall time and peak memory per model, framework overhead, Optuna throughput, default suite + make submit from an empty store (competition data)
 	$(PY) -m leadconv.bench $(BENCH_ARGS)
 
 .PHONY: validation-runs results
@@ -79,7 +79,7 @@ label-shift: ## prior estimates and forecast F1 on held-out customers at priors 
 
 .PHONY: stronger-models
 stronger-models: ## every candidate of experiments/candidates.yaml judged on held-out customers at a 25% prior -> experiments/stronger_models.md; CANDIDATES_ARGS="--only NAME"
-	$(PY) -m leadconv.candidates --output experiments/stronger_models.md --holdouts 2 $(CANDIDATES_ARGS)
+	$(PY) -m leadconv.candidates --output experiments/stronger_models.md --holdouts 3 $(CANDIDATES_ARGS)
 
 .PHONY: ensemble submit leaderboard
 ensemble: ## stack the best finished runs into one logged ensemble run; overrides via ENSEMBLE_ARGS="stacker=mean select.top_k=3"
