@@ -35,7 +35,7 @@ from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 from leadconv import PROJECT_ROOT
 from leadconv.decision import decide
-from leadconv.ensemble import align_oof, stack_out_of_fold
+from leadconv.ensemble import align_oof, stack
 from leadconv.errors import ConfigError
 from leadconv.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
 from leadconv.label_shift import CHECK, cached, compose_job, fit_member, resample
@@ -74,16 +74,15 @@ def run_key(name: str, overrides: list[str], offset: int) -> str:
     return f"{name}-{digest}-{offset}"
 
 
-def stack(members: dict[str, tuple[pd.DataFrame, np.ndarray]], stacker_name: str):
+def stack_members(members: dict[str, tuple[pd.DataFrame, np.ndarray]], stacker_name: str):
     """(out-of-fold frame, held-out probability) of `stacker_name` over the members' predictions."""
     config = OmegaConf.create(
         {"seed": 0, "stacker": OmegaConf.load(PROJECT_ROOT / "conf" / "stacker" / f"{stacker_name}.yaml")}
     )
-    stacker = instantiate(config.stacker)
     X, y, folds = align_oof({name: oof for name, (oof, _) in members.items()})
-    oof = stack_out_of_fold(stacker, X, y, folds)
-    final = stacker.fit(X, y)
-    return oof, final.predict_proba(pd.DataFrame({name: proba for name, (_, proba) in members.items()}))[:, 1]
+    held_out = pd.DataFrame({name: proba for name, (_, proba) in members.items()})
+    oof, _, proba = stack(instantiate(config.stacker), X, y, folds, held_out)
+    return oof, proba
 
 
 def judge(oof: pd.DataFrame, held_y: np.ndarray, held_proba: np.ndarray, draws: int, seed: int) -> pd.DataFrame:
@@ -128,7 +127,7 @@ def evaluate(names: list[str], runs, ensembles, common: list[str], holdouts: int
         for name in names:
             if name in ensembles:
                 members = {m: predictions[m] for m in ensembles[name]["members"]}
-                oof, proba = stack(members, ensembles[name].get("stacker", "logreg"))
+                oof, proba = stack_members(members, ensembles[name].get("stacker", "logreg"))
             else:
                 oof, proba = predictions[name]
             judged = judge(oof, dataset.y[held_out], proba, draws, cfg.seed + offset)

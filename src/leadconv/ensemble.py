@@ -181,6 +181,14 @@ def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFram
     return pd.concat(parts, ignore_index=True)
 
 
+def stack(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFrame, test: pd.DataFrame):
+    """(out-of-fold frame, stacker fit on every row, its probability on `test`): what an ensemble,
+    `leadconv.label_shift` and `leadconv.candidates` all need from base predictions."""
+    oof = stack_out_of_fold(stacker, X, y, folds)
+    final = clone(stacker).fit(X, y)
+    return oof, final, final.predict_proba(test[X.columns])[:, 1]
+
+
 def base_table(runs: list[Run], weights: pd.Series) -> pd.DataFrame:
     rows = {
         run.info.run_id: {
@@ -222,9 +230,7 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     check_compatible(runs)
     mixed = check_environments(runs)
     base = load_predictions(runs)
-    oof = stack_out_of_fold(stacker, base.oof, base.y, base.folds)
-    final = clone(stacker).fit(base.oof, base.y)
-    test_proba = final.predict_proba(base.test)[:, 1]
+    oof, final, test_proba = stack(stacker, base.oof, base.y, base.folds, base.test)
     per_row = oof.groupby("row")["proba"].mean().loc[base.y.index]
     decision = decide(rule, prior, oof, test_proba)
     metrics = score_run(oof, rule.validation_threshold(base.y.to_numpy(), per_row.to_numpy()), decision)

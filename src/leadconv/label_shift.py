@@ -32,7 +32,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from leadconv import PROJECT_ROOT
 from leadconv.decision import decide
-from leadconv.ensemble import align_oof, stack_out_of_fold
+from leadconv.ensemble import align_oof, stack
 from leadconv.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
 from leadconv.metrics import per_row
 from leadconv.priors import BBSE, EM, FixedPrior
@@ -82,10 +82,9 @@ def fit_system(system: str, overrides: list[str], train, y, scored, n_jobs: int)
     fitted = Parallel(n_jobs=n_jobs)(delayed(fit_member)(m, train, y, scored) for m in members)
     names = [" ".join(m[len(overrides) + 1 :]) for m in members]
     X, labels, folds = align_oof({name: oof for name, (oof, _) in zip(names, fitted)})
-    stacker = LogisticStacker()
-    oof = stack_out_of_fold(stacker, X, labels, folds)
-    final = stacker.fit(X, labels)
-    return oof, final.predict_proba(pd.DataFrame({name: p for name, (_, p) in zip(names, fitted)}))[:, 1]
+    test = pd.DataFrame({name: p for name, (_, p) in zip(names, fitted)})
+    oof, _, proba = stack(LogisticStacker(), X, labels, folds, test)
+    return oof, proba
 
 
 def resample(y: np.ndarray, prior: float, rng) -> np.ndarray:
