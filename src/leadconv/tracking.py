@@ -69,9 +69,15 @@ def setup(uri: str, experiment: str, artifact_location: str | None = None) -> st
         experiment_id = found.experiment_id
         repair_dead_runs(experiment_id)
     else:
-        experiment_id = mlflow.create_experiment(
-            experiment, artifact_location=artifact_location_for(uri, artifact_location)
-        )
+        try:
+            experiment_id = mlflow.create_experiment(
+                experiment, artifact_location=artifact_location_for(uri, artifact_location)
+            )
+        except mlflow.exceptions.MlflowException:
+            found = mlflow.get_experiment_by_name(experiment)  # another worker created it a moment ago
+            if found is None:
+                raise
+            experiment_id = found.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
 
