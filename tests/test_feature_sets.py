@@ -1,4 +1,4 @@
-"""Feature sets clean and engineered: fold-safe statistics, bad input, unseen values."""
+"""Feature sets raw, native, clean and engineered: fold-safe statistics, bad input, unseen values."""
 
 import numpy as np
 import pandas as pd
@@ -10,12 +10,19 @@ from leadconv import schema
 from leadconv.cleaning import clean_frame
 from leadconv.data import SyntheticData
 from leadconv.errors import FeatureError
-from leadconv.features import CleanFeatures, EngineeredFeatures, RawFeatures, categorical_columns, clean_distinct
+from leadconv.features import (
+    CleanFeatures,
+    EngineeredFeatures,
+    NativeFeatures,
+    RawFeatures,
+    categorical_columns,
+    clean_distinct,
+)
 from leadconv.models import lightgbm
 from leadconv.training import build_pipeline, cross_validate
 from leadconv.validation import GroupCV, StratifiedCV
 
-FEATURE_SETS = {"raw": RawFeatures, "clean": CleanFeatures, "engineered": EngineeredFeatures}
+FEATURE_SETS = {"raw": RawFeatures, "native": NativeFeatures, "clean": CleanFeatures, "engineered": EngineeredFeatures}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +62,7 @@ def test_rare_levels_fold_into_other_with_the_training_fold_threshold(dataset):
     assert features.levels_["customer_idx"] == set(counts.drop("other").index)
 
 
-@pytest.mark.parametrize("name", ["raw", "clean", "engineered"])
+@pytest.mark.parametrize("name", ["raw", "native", "clean", "engineered"])
 def test_unseen_empty_and_missing_categories_never_raise(name, dataset):
     features = FEATURE_SETS[name]().fit(dataset.train, dataset.y)
     odd = dataset.test.copy()
@@ -78,6 +85,21 @@ def test_missing_column_names_the_column_and_the_feature_set(name, dataset):
     fitted = FEATURE_SETS[name]().fit(dataset.train, dataset.y)
     with pytest.raises(FeatureError, match=rf"'{name}'.*\['customer_country.1'\]"):
         fitted.transform(dataset.test.drop(columns=["customer_country.1"]))
+
+
+@pytest.mark.parametrize("keep_numbers", [False, True])
+def test_native_makes_every_column_a_whole_category(keep_numbers, dataset):
+    features = NativeFeatures(keep_numbers=keep_numbers).fit(dataset.train, dataset.y)
+    out = features.transform(dataset.train)
+    numbers = [c for c in schema.FEATURES if c not in schema.CATEGORICAL]
+    assert categorical_columns(out) == schema.FEATURES  # numbers too: their values are levels
+    for column in ["customer_idx", "lead_owner", numbers[0]]:  # every level its own code, none pooled
+        assert out[column].cat.codes.nunique() == dataset.train[column].nunique(dropna=False)
+    assert [c for c in out.columns if c not in schema.FEATURES] == (
+        [c for c in features.get_feature_names_out() if c not in schema.FEATURES] if keep_numbers else []
+    )
+    if keep_numbers:  # the numbers kept as numbers as well, median-imputed
+        assert np.allclose(out[f"{numbers[0]}_value"], dataset.train[numbers[0]].fillna(dataset.train[numbers[0]].median()))
 
 
 class RecordingModel(ClassifierMixin, BaseEstimator):

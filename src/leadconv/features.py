@@ -39,9 +39,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y=None):
         self.levels_ = {column: self._frequent_levels(self._text(X[column])) for column in self.categorical}
-        self.imputer_ = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
-        self.imputer_.fit(X[self.numeric].astype(float))
+        self.imputer_ = None  # no numeric column (features=native): nothing to impute
+        if self.numeric:
+            self.imputer_ = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+            self.imputer_.fit(X[self.numeric].astype(float))
         return self
+
+    def numeric_names_out(self) -> list[str]:
+        return [] if self.imputer_ is None else list(self.imputer_.get_feature_names_out(self.numeric))
 
     def _frequent_levels(self, values: pd.Series) -> list[str]:
         counts = values.value_counts()
@@ -57,9 +62,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             # rare and unseen levels get code -1 here, shifted to 0: one shared "other" level
             codes = pd.Categorical(self._text(X[column]), categories=levels).codes.astype(np.int64) + 1
             frame[column] = pd.Categorical.from_codes(codes, categories=range(len(levels) + 1))
+        if self.imputer_ is None:
+            return frame
         numbers = self.imputer_.transform(X[self.numeric].astype(float))
-        names = self.imputer_.get_feature_names_out(self.numeric)
-        return pd.concat([frame, pd.DataFrame(numbers, index=X.index, columns=names)], axis=1)
+        return pd.concat([frame, pd.DataFrame(numbers, index=X.index, columns=self.numeric_names_out())], axis=1)
 
 
 class FeatureSet(TransformerMixin, BaseEstimator):
@@ -116,10 +122,7 @@ class FeatureSet(TransformerMixin, BaseEstimator):
             )
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        encoder = self.encoder_
-        return np.array(
-            encoder.categorical + list(encoder.imputer_.get_feature_names_out(encoder.numeric)), dtype=object
-        )
+        return np.array(self.encoder_.categorical + self.encoder_.numeric_names_out(), dtype=object)
 
 
 class RawFeatures(FeatureSet):
@@ -128,6 +131,28 @@ class RawFeatures(FeatureSet):
     def __init__(self, max_categories: int = 250, min_frequency: int = 1):
         self.max_categories = max_categories
         self.min_frequency = min_frequency
+
+
+class NativeFeatures(RawFeatures):
+    """The 28 columns as given, every one a category, numbers included (their values as levels),
+    each level kept whole: the published CatBoost recipe, for models whose target statistics
+    handle many levels. `keep_numbers` also keeps the numeric columns as numbers (`<column>_value`)."""
+
+    name = "native"
+
+    def __init__(self, max_categories: int = 1_000_000, min_frequency: int = 1, keep_numbers: bool = False):
+        super().__init__(max_categories, min_frequency)
+        self.keep_numbers = keep_numbers
+
+    def derive(self, X: pd.DataFrame) -> pd.DataFrame:
+        if not self.keep_numbers:
+            return X
+        numbers = [c for c in X.columns if c not in schema.CATEGORICAL and pd.api.types.is_numeric_dtype(X[c])]
+        return X.assign(**{f"{c}_value": X[c] for c in numbers})
+
+    def column_types(self, derived: pd.DataFrame) -> tuple[list[str], list[str]]:
+        numeric = [c for c in derived.columns if c.endswith("_value")]
+        return [c for c in derived.columns if c not in numeric], numeric
 
 
 # --- clean and engineered feature sets --------------------------------------------------------

@@ -22,6 +22,7 @@ TRUSTED_TYPES = sorted(
     [
         # the project's own components
         "leadconv.features.RawFeatures",
+        "leadconv.features.NativeFeatures",
         "leadconv.features.CleanFeatures",
         "leadconv.features.EngineeredFeatures",
         "leadconv.features.TabularEncoder",
