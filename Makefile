@@ -56,10 +56,10 @@ ui: ## browse runs: mlflow ui on http://127.0.0.1:5000 against the project's sto
 	$(VENV)/bin/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///mlruns/mlflow.db}
 
 bench-team: ## Optuna trials/min for 1-3 workers: MLflow server + PostgreSQL against SQLite -> experiments/benchmark.md
-	$(PY) -m leadconv.bench_team $(BENCH_TEAM_ARGS)
+	$(PY) -m leadconv.bench.team $(BENCH_TEAM_ARGS)
 
 bench: ## wall time and peak memory per model, framework overhead, Optuna throughput, default suite + make submit from an empty store (competition data)
-	$(PY) -m leadconv.bench $(BENCH_ARGS)
+	$(PY) -m leadconv.bench.report $(BENCH_ARGS)
 
 .PHONY: validation-runs results
 VALIDATION_GRID := tracking.experiment=feature-validation sampler=none save_models=false features=raw,clean,engineered cv=stratified,group
@@ -69,17 +69,17 @@ validation-runs: ## the 18 runs behind experiments/results.md: {raw,clean,engine
 	$(PY) src/run.py -m model=catboost model.thread_count=1 model.iterations=300 $(VALIDATION_GRID)
 
 results: ## regenerate the table in experiments/results.md from MLflow (experiment feature-validation); RESULTS_ARGS="--experiment NAME"
-	$(PY) -m leadconv.results $(RESULTS_ARGS)
+	$(PY) -m leadconv.tracking.results $(RESULTS_ARGS)
 
 .PHONY: label-shift
-LABEL_SHIFT := $(PY) -m leadconv.label_shift --output experiments/label_shift.md --draws 20
+LABEL_SHIFT := $(PY) -m leadconv.tasks.label_shift --output experiments/label_shift.md --draws 20
 label-shift: ## prior estimates and forecast F1 on held-out customers at priors 0.05-0.35 -> experiments/label_shift.md (about 30 min)
 	$(LABEL_SHIFT) --system single --holdouts 5 $(LABEL_SHIFT_ARGS)
 	$(LABEL_SHIFT) --system default_suite --holdouts 2 $(LABEL_SHIFT_ARGS)
 
 .PHONY: stronger-models
 stronger-models: ## every candidate of experiments/candidates.yaml judged on held-out customers at a 25% prior -> experiments/stronger_models.md; CANDIDATES_ARGS="--only NAME"
-	$(PY) -m leadconv.candidates --output experiments/stronger_models.md --holdouts 3 $(CANDIDATES_ARGS)
+	$(PY) -m leadconv.tasks.candidates --output experiments/stronger_models.md --holdouts 3 $(CANDIDATES_ARGS)
 
 .PHONY: ensemble submit leaderboard
 ensemble: ## stack the best finished runs into one logged ensemble run; overrides via ENSEMBLE_ARGS="stacker=mean select.top_k=3"

@@ -3,7 +3,7 @@
 import hydra
 from omegaconf import DictConfig
 
-from leadconv.ensemble import build_ensemble
+from leadconv.tasks.ensemble import build_ensemble
 from leadconv.utils import choices, task_wrapper
 
 

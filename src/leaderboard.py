@@ -3,7 +3,7 @@
 import hydra
 from omegaconf import DictConfig
 
-from leadconv.leaderboard import write_leaderboard
+from leadconv.tracking.leaderboard import write_leaderboard
 from leadconv.utils import task_wrapper
 
 

@@ -3,7 +3,7 @@
 import hydra
 from omegaconf import DictConfig
 
-from leadconv.runner import run_experiment
+from leadconv.tasks.run import run_experiment
 from leadconv.utils import choices, task_wrapper
 
 

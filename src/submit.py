@@ -3,7 +3,7 @@
 import hydra
 from omegaconf import DictConfig
 
-from leadconv.submission import make_submission
+from leadconv.tasks.submit import make_submission
 from leadconv.utils import choices, task_wrapper
 
 

@@ -74,7 +74,7 @@ def compose_config(overrides: list[str], config_name: str = "config"):
 
 
 def run_in_process(overrides: list[str], experiment: str) -> dict:
-    from leadconv.runner import run_experiment
+    from leadconv.tasks.run import run_experiment
 
     cfg, choices = compose_config(overrides + [f"tracking.experiment={experiment}"])
     return run_experiment(cfg, choices)

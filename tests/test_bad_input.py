@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from conftest import run_script
-from leadconv.synthetic import write_synthetic
+from leadconv.components.synthetic import write_synthetic
 
 
 def corrupt_train(change):

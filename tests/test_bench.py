@@ -2,7 +2,7 @@
 
 import sys
 
-from leadconv.bench_submit import measure_tree
+from leadconv.bench.submit import measure_tree
 
 ALLOCATE = "import time; block = bytearray({mib} * 2**20); block[::4096] = b'x' * len(block[::4096]); time.sleep(2)"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadconv import cleaning
-from leadconv.cleaning import (
+from leadconv.components import cleaning
+from leadconv.components.cleaning import (
     CLEANERS,
     OTHER,
     clean_frame,

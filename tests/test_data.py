@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from leadconv import schema
-from leadconv.data import CompetitionData, normalise_types, parse_label
+from leadconv.components.dataset import CompetitionData, normalise_types, parse_label
+from leadconv.components.synthetic import write_synthetic
 from leadconv.errors import DataError
-from leadconv.synthetic import write_synthetic
 
 
 @pytest.fixture

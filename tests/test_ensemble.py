@@ -8,12 +8,12 @@ from sklearn.metrics import f1_score
 
 from conftest import compose_config, run_in_process, run_script, runs_of, tiny
 from leadconv import schema
-from leadconv.ensemble import align_oof, build_ensemble, stack_out_of_fold
+from leadconv.components.stackers import MeanStacker
+from leadconv.engine.metrics import fold_f1
 from leadconv.errors import DataError
-from leadconv.leaderboard import write_leaderboard
-from leadconv.metrics import fold_f1
-from leadconv.runs import load_object
-from leadconv.stackers import MeanStacker
+from leadconv.tasks.ensemble import align_oof, build_ensemble, stack_out_of_fold
+from leadconv.tracking.leaderboard import write_leaderboard
+from leadconv.tracking.store import load_object
 
 BASE_EXPERIMENT = "test-ensemble-base"
 

@@ -7,8 +7,8 @@ import mlflow
 import pytest
 
 from conftest import compose_config, run_in_process, tiny
-from leadconv import environment
-from leadconv.ensemble import build_ensemble
+from leadconv.tasks.ensemble import build_ensemble
+from leadconv.tracking import environment
 
 EXPERIMENT = "test-environment"
 

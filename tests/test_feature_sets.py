@@ -7,10 +7,10 @@ from imblearn.pipeline import Pipeline
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from leadconv import schema
-from leadconv.cleaning import clean_frame
-from leadconv.data import SyntheticData
-from leadconv.errors import FeatureError
-from leadconv.features import (
+from leadconv.components.cleaning import clean_frame
+from leadconv.components.cv import GroupCV, StratifiedCV
+from leadconv.components.dataset import SyntheticData
+from leadconv.components.features import (
     CleanFeatures,
     EngineeredFeatures,
     NativeFeatures,
@@ -18,9 +18,9 @@ from leadconv.features import (
     categorical_columns,
     clean_distinct,
 )
-from leadconv.models import lightgbm
-from leadconv.training import build_pipeline, cross_validate
-from leadconv.validation import GroupCV, StratifiedCV
+from leadconv.components.models import lightgbm
+from leadconv.engine.training import build_pipeline, cross_validate
+from leadconv.errors import FeatureError
 
 FEATURE_SETS = {"raw": RawFeatures, "native": NativeFeatures, "clean": CleanFeatures, "engineered": EngineeredFeatures}
 
@@ -99,7 +99,9 @@ def test_native_makes_every_column_a_whole_category(keep_numbers, dataset):
         [c for c in features.get_feature_names_out() if c not in schema.FEATURES] if keep_numbers else []
     )
     if keep_numbers:  # the numbers kept as numbers as well, median-imputed
-        assert np.allclose(out[f"{numbers[0]}_value"], dataset.train[numbers[0]].fillna(dataset.train[numbers[0]].median()))
+        assert np.allclose(
+            out[f"{numbers[0]}_value"], dataset.train[numbers[0]].fillna(dataset.train[numbers[0]].median())
+        )
 
 
 class RecordingModel(ClassifierMixin, BaseEstimator):

@@ -1,8 +1,9 @@
-"""Fitted models are saved with skops and loaded only from trusted types (leadconv.persistence)."""
+"""Fitted models are saved with skops and loaded only from trusted types (leadconv.tracking.persistence)."""
 
 import glob
 import os
 import pickle
+import sys
 
 import numpy as np
 import pandas as pd
@@ -10,11 +11,11 @@ import pytest
 import skops.io as sio
 
 from conftest import CONF, compose_config, tiny
-from leadconv.data import SyntheticData
+from leadconv.components.dataset import SyntheticData
+from leadconv.components.stackers import LightGBMStacker, LogisticStacker, MeanStacker, RankMeanStacker
 from leadconv.errors import DataError
-from leadconv.persistence import TRUSTED_TYPES, dump, load
-from leadconv.runner import build_components
-from leadconv.stackers import LightGBMStacker, LogisticStacker, MeanStacker, RankMeanStacker
+from leadconv.tasks.run import build_components
+from leadconv.tracking.persistence import TRUSTED_TYPES, dump, load
 
 
 def options(group: str) -> list[str]:
@@ -82,3 +83,16 @@ def test_a_pickle_in_place_of_a_skops_file_is_refused(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="is not a readable skops file"):
         load(path, "run abc's models/stacker.skops")
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_a_model_written_before_the_package_moved_still_loads(tmp_path, monkeypatch):
+    """Runs logged by the flat package name `leadconv.stackers.MeanStacker`; they must stay usable."""
+    fitted = MeanStacker().fit(pd.DataFrame({"a": [0.1, 0.9], "b": [0.2, 0.8]}), np.array([0, 1]))
+    monkeypatch.setattr(MeanStacker, "__module__", "leadconv.stackers")
+    monkeypatch.setitem(sys.modules, "leadconv.stackers", sys.modules["leadconv.components.stackers"])
+    dump(fitted, tmp_path / "old.skops")
+    assert "leadconv.stackers.MeanStacker" in sio.get_untrusted_types(file=tmp_path / "old.skops")
+    monkeypatch.undo()
+    monkeypatch.delitem(sys.modules, "leadconv.stackers", raising=False)
+    restored = load(tmp_path / "old.skops", "an old run's models/stacker.skops")
+    assert type(restored) is MeanStacker and restored.predict_proba(pd.DataFrame({"a": [0.3], "b": [0.5]}))[0, 1] == 0.4

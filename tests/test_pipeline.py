@@ -6,11 +6,11 @@ from hydra.utils import instantiate
 from sklearn.base import BaseEstimator
 
 from conftest import compose_config
-from leadconv.data import SyntheticData
-from leadconv.features import RawFeatures, categorical_columns
-from leadconv.models import lightgbm
-from leadconv.training import build_pipeline, cross_validate
-from leadconv.validation import StratifiedCV
+from leadconv.components.cv import StratifiedCV
+from leadconv.components.dataset import SyntheticData
+from leadconv.components.features import RawFeatures, categorical_columns
+from leadconv.components.models import lightgbm
+from leadconv.engine.training import build_pipeline, cross_validate
 
 INTERPOLATING = ["smote", "adasyn", "borderline_smote", "smote_tomek", "smotenc"]
 

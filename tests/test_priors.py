@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from leadconv.decision import decide
-from leadconv.metrics import fold_f1, reweighted_f1
-from leadconv.priors import BBSE, EM, FixedPrior, prior_shift_weights
-from leadconv.thresholds import BestF1, Fixed, PriorShift
+from leadconv.components.priors import BBSE, EM, FixedPrior, prior_shift_weights
+from leadconv.components.thresholds import BestF1, Fixed, PriorShift
+from leadconv.engine.decision import decide
+from leadconv.engine.metrics import fold_f1, reweighted_f1
 
 TRAIN_PRIOR = 0.04  # about the out-of-fold rate of cv=group on the competition data
 

@@ -8,10 +8,10 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from conftest import SYNTHETIC, run_in_process, run_script, runs_of, tiny
 from leadconv import schema
-from leadconv.metrics import fold_f1
-from leadconv.runs import load_object
-from leadconv.synthetic import write_synthetic
-from leadconv.tracking import tracked_run
+from leadconv.components.synthetic import write_synthetic
+from leadconv.engine.metrics import fold_f1
+from leadconv.tracking.log import tracked_run
+from leadconv.tracking.store import load_object
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
     run, metrics = logged_run
     assert run.info.status == "FINISHED"
     params, tags = run.data.params, run.data.tags
-    assert params["model._target_"] == "leadconv.models.lightgbm" and params["cv.n_splits"] == "3"
+    assert params["model._target_"] == "leadconv.components.models.lightgbm" and params["cv.n_splits"] == "3"
     assert params["sampler_categorical_handling"] == "none"
     assert tags["model"] == "lightgbm" and tags["sampler"] == "none" and tags["features"] == "raw"
     assert len(tags["dataset_digest"]) == 16 and tags["git_commit"]
@@ -69,14 +69,14 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
         f"plots/{n}.png" for n in ["feature_importance", "pr_curve", "confusion_matrix", "f1_vs_threshold"]
     }
     config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
-    assert "leadconv.models.lightgbm" in config
+    assert "leadconv.components.models.lightgbm" in config
 
 
 def test_logged_fold_models_reproduce_test_predictions(logged_run):
     run, _ = logged_run
     models = load_object(run.info.run_id, "models/fold_pipelines.skops")
     assert len(models) == 3
-    from leadconv.data import SyntheticData
+    from leadconv.components.dataset import SyntheticData
 
     dataset = SyntheticData(n_rows=1200, n_test=200, seed=42).load()
     mean = np.mean([m.predict_proba(dataset.test)[:, 1] for m in models], axis=0)
@@ -86,7 +86,7 @@ def test_logged_fold_models_reproduce_test_predictions(logged_run):
 
 @pytest.mark.parametrize("error, status", [(KeyboardInterrupt, "KILLED"), (ValueError, "FAILED")])
 def test_interrupted_or_failing_run_is_not_left_running(error, status, experiment):
-    from leadconv.tracking import setup
+    from leadconv.tracking.log import setup
 
     setup(mlflow.get_tracking_uri(), experiment)
     with pytest.raises(error):
@@ -176,8 +176,8 @@ def test_multirun_makes_one_run_per_combination(experiment, tmp_path):
 def test_sampled_dataset_schema_equals_full_inference():
     from mlflow.types.utils import _infer_schema
 
-    from leadconv.data import SyntheticData
-    from leadconv.runner import schema_of
+    from leadconv.components.dataset import SyntheticData
+    from leadconv.tasks.run import schema_of
 
     dataset = SyntheticData(n_rows=2000, seed=7).load()
     frame = dataset.train.assign(**{schema.LABEL: dataset.y})

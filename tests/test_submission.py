@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, compose_config, run_in_process, run_script, runs_of, tiny
-from leadconv import environment, schema
-from leadconv.ensemble import build_ensemble
+from leadconv import schema
+from leadconv.components.synthetic import labelled_test, write_synthetic
 from leadconv.errors import ConfigError, DataError
-from leadconv.submission import latest_ensemble, make_submission
-from leadconv.synthetic import labelled_test, write_synthetic
+from leadconv.tasks.ensemble import build_ensemble
+from leadconv.tasks.submit import latest_ensemble, make_submission
+from leadconv.tracking import environment
 
 EXPERIMENT = "test-submission"
 REAL_DATA_DIR = Path(os.environ.get("LG_AIMERS_DATA_DIR", "/nonexistent"))

@@ -5,8 +5,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit
 
+from leadconv.components.synthetic import _generate, make_synthetic, write_synthetic
 from leadconv.schema import GROUP, ID, LABEL, NUMERIC, TEST_COLUMNS, TRAIN_COLUMNS
-from leadconv.synthetic import _generate, make_synthetic, write_synthetic
 
 
 @pytest.fixture(scope="module")

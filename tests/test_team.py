@@ -15,8 +15,8 @@ from mlflow.tracking import MlflowClient
 from optuna.trial import TrialState
 
 from conftest import ROOT, SYNTHETIC, TINY_MODEL, run_script
-from leadconv.servers import MlflowServer, Postgres, postgres_bin
-from leadconv.synthetic import write_synthetic
+from leadconv.components.synthetic import write_synthetic
+from leadconv.tracking.servers import MlflowServer, Postgres, postgres_bin
 
 pytestmark = [
     pytest.mark.slow,

@@ -11,7 +11,7 @@ from optuna.distributions import FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
 from conftest import ROOT, SYNTHETIC, TINY_MODEL, run_script, runs_of
-from leadconv.tuning import TrialSeededTPE, open_storage
+from leadconv.sweeps.tuning import TrialSeededTPE, open_storage
 
 SPACE = {"model.learning_rate": FloatDistribution(0.01, 0.3, log=True), "model.num_leaves": IntDistribution(4, 64)}
 

@@ -10,9 +10,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from conftest import ROOT, run_in_process, tiny
-from leadconv.data import SyntheticData
-from leadconv.thresholds import PriorShift, TargetRate, best_f1_threshold
-from leadconv.validation import GroupCV, StratifiedCV, row_groups
+from leadconv.components.cv import GroupCV, StratifiedCV, row_groups
+from leadconv.components.dataset import SyntheticData
+from leadconv.components.thresholds import PriorShift, TargetRate, best_f1_threshold
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_group_run_logs_consistent_metrics_without_the_large_customers(group_run
 
 
 def test_holdout_check_scores_unseen_customers_with_each_scheme(dataset):
-    from leadconv.holdout import compare, customer_holdout
+    from leadconv.tasks.holdout import compare, customer_holdout
 
     kept, held_out = customer_holdout(dataset.groups, 0.2, 0.02, seed=0)
     customers = dataset.groups.to_numpy()
@@ -133,7 +133,7 @@ def test_results_command_reproduces_the_logged_metrics(experiment, tmp_path):
         run_in_process(tiny("logreg", *extra), experiment)
     output = tmp_path / "results.md"
     output.write_text("# Results\n\nConclusion written by hand.\n")
-    command = [sys.executable, "-m", "leadconv.results", "--experiment", experiment, "--output", str(output)]
+    command = [sys.executable, "-m", "leadconv.tracking.results", "--experiment", experiment, "--output", str(output)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)  # as `make results`
     assert result.returncode == 0, result.stderr[-2000:]
     text = output.read_text()

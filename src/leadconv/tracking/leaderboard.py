@@ -13,9 +13,10 @@ import pandas as pd
 from mlflow.entities import Run
 from omegaconf import DictConfig
 
-from leadconv import plots, tracking
-from leadconv import runs as store
 from leadconv.errors import DataError
+from leadconv.tracking import log as tracking
+from leadconv.tracking import plots
+from leadconv.tracking import store as store
 from leadconv.utils import write_atomically
 
 COLUMNS = {

@@ -1,6 +1,6 @@
 """`make results`: the feature-set × model × validation-scheme table, regenerated from MLflow.
 
-    python -m leadconv.results [--experiment feature-validation] [--output experiments/results.md]
+    python -m leadconv.tracking.results [--experiment feature-validation] [--output experiments/results.md]
 
 Reads every FINISHED run of the experiment with `sampler=none`, keeps the latest run of each
 (features, model, cv) cell, and rewrites the part of the output file between the two markers
@@ -118,7 +118,7 @@ def update_file(path: Path, block: str) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m leadconv.results", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m leadconv.tracking.results", description=__doc__.splitlines()[0])
     parser.add_argument("--experiment", default="feature-validation", help="MLflow experiment name")
     parser.add_argument("--output", default=str(PROJECT_ROOT / "experiments" / "results.md"))
     parser.add_argument("--tracking-uri", default=None, help="default: the store src/run.py logs to")

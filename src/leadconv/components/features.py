@@ -16,7 +16,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import TargetEncoder
 
 from leadconv import schema
-from leadconv.cleaning import CLEANERS, OTHER, clean_frame, frequent_levels, parse_country
+from leadconv.components.cleaning import CLEANERS, OTHER, clean_frame, frequent_levels, parse_country
 from leadconv.errors import FeatureError
 
 MISSING = "__missing__"
@@ -215,7 +215,7 @@ def clean_distinct(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class CleanFeatures(FeatureSet):
-    """`raw` after domain cleaning (leadconv.cleaning): canonical spellings and groups, the country
+    """`raw` after domain cleaning (leadconv.components.cleaning): canonical spellings and groups, the country
     parsed out of customer_country, the duplicate customer_country.1 dropped, and every categorical
     level seen fewer than `min_count` times in the training fold folded into "other"."""
 

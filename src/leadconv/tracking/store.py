@@ -10,8 +10,8 @@ import pandas as pd
 from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 
-from leadconv import persistence
 from leadconv.errors import DataError
+from leadconv.tracking import persistence
 
 # An ensemble downloads a few small files per base run: a progress bar for each drowns the output.
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
@@ -53,5 +53,5 @@ def read_frame(run_id: str, path: str) -> pd.DataFrame:
 
 
 def load_object(run_id: str, path: str):
-    """A logged skops model, rebuilt only from trusted types (leadconv.persistence)."""
+    """A logged skops model, rebuilt only from trusted types (leadconv.tracking.persistence)."""
     return persistence.load(artifact(run_id, path), f"run {run_id}'s {path}")

@@ -1,10 +1,10 @@
 """How well are the test file's prior and F1 forecast on customers never seen in training?
 
-    python -m leadconv.label_shift [--system single|default_suite] [--draws 20] [--holdouts 1] [Hydra overrides]
+    python -m leadconv.tasks.label_shift [--system single|default_suite] [--draws 20] [--holdouts 1] [Hydra overrides]
     make label-shift      # both systems, writes experiments/label_shift.md
 
 A fifth of the training customers (never the few large ones) is held out, as in
-`python -m leadconv.holdout`. The system (one run as composed from the overrides, or the
+`python -m leadconv.tasks.holdout`. The system (one run as composed from the overrides, or the
 default suite's members stacked by the logreg stacker) is cross-validated on the rest with
 `cv=group`; its fold models score the held-out rows and the competition's test file. The held-out
 rows are then resampled, without replacement, to priors 0.05, 0.10, 0.25 and 0.35 (`--draws`
@@ -31,15 +31,15 @@ from joblib import Parallel, delayed
 from sklearn.metrics import f1_score, roc_auc_score
 
 from leadconv import PROJECT_ROOT
-from leadconv.decision import decide
-from leadconv.ensemble import align_oof, stack
-from leadconv.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
-from leadconv.metrics import per_row
-from leadconv.priors import BBSE, EM, FixedPrior
-from leadconv.runner import build_components
-from leadconv.stackers import LogisticStacker
-from leadconv.thresholds import PriorShift, best_f1_threshold
-from leadconv.training import cross_validate
+from leadconv.components.priors import BBSE, EM, FixedPrior
+from leadconv.components.stackers import LogisticStacker
+from leadconv.components.thresholds import PriorShift, best_f1_threshold
+from leadconv.engine.decision import decide
+from leadconv.engine.metrics import per_row
+from leadconv.engine.training import cross_validate
+from leadconv.tasks.ensemble import align_oof, stack
+from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
+from leadconv.tasks.run import build_components
 from leadconv.utils import replace_block, task_wrapper
 
 PRIORS = (0.05, 0.10, 0.25, 0.35)
@@ -226,7 +226,7 @@ def render(
 ) -> str:
     command = " ".join(
         [
-            "python -m leadconv.label_shift",
+            "python -m leadconv.tasks.label_shift",
             f"--system {system}",
             f"--draws {draws}",
             f"--holdouts {len(held)}",
@@ -275,7 +275,7 @@ def markers(system: str) -> tuple[str, str]:
 
 @task_wrapper
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m leadconv.label_shift", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m leadconv.tasks.label_shift", description=__doc__.split("\n")[0])
     parser.add_argument("--system", choices=["single", "default_suite"], default="single")
     parser.add_argument("--draws", type=int, default=20, help="random subsets per prior and hold-out")
     parser.add_argument("--holdouts", type=int, default=1, help="customer hold-outs (seed, seed+1, ...)")

@@ -23,7 +23,10 @@ import pandas as pd
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from leadconv import PROJECT_ROOT, bench_submit, bench_team, bench_tune
+from leadconv import PROJECT_ROOT
+from leadconv.bench import submit as bench_submit
+from leadconv.bench import team as bench_team
+from leadconv.bench import tune as bench_tune
 from leadconv.errors import DataError
 from leadconv.utils import block_of, with_block
 
@@ -207,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             per_model, overhead = benchmark(args.models, args.overrides, args.repeats)
             text = report(per_model, overhead, args.overrides)
-        if args.tune_trials and not args.submit_only:  # trials per minute of a LightGBM search (leadconv.bench_tune)
+        if args.tune_trials and not args.submit_only:  # trials per minute of a LightGBM search (leadconv.bench.tune)
             text = bench_tune.replace_section(text, bench_tune.run(args.tune_trials, args.overrides))
         for begin, end in [(bench_team.BEGIN, bench_team.END), bench_submit.MARKERS]:  # sections kept from before
             kept = block_of(old, begin, end)

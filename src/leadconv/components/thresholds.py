@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import precision_recall_curve
 
-from leadconv.priors import check_probability, prior_shift_weights
+from leadconv.components.priors import check_probability, prior_shift_weights
 
 AUTO = "auto"  # threshold.test_prior: the prior the prior= group estimates for each scored file
 

@@ -157,7 +157,7 @@ def run(n_trials: int, overrides: list[str]) -> str:
         return report(benchmark(n_trials, overrides, Path(store)), overrides)
 
 
-TEAM_SECTION = "<!-- bench_team:begin"  # leadconv.bench_team's block, which may follow this section
+TEAM_SECTION = "<!-- bench_team:begin"  # leadconv.bench.team's block, which may follow this section
 
 
 def replace_section(document: str, section: str) -> str:

@@ -28,12 +28,14 @@ from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 from omegaconf import DictConfig, OmegaConf
 
-from leadconv import PROJECT_ROOT, environment, schema, tracking
-from leadconv import runs as store
-from leadconv.data import check_columns, check_ids, normalise_types, read_csv
-from leadconv.decision import Decision, decide
-from leadconv.ensemble import build_ensemble, candidate_runs
+from leadconv import PROJECT_ROOT, schema
+from leadconv.components.dataset import check_columns, check_ids, normalise_types, read_csv
+from leadconv.engine.decision import Decision, decide
 from leadconv.errors import ConfigError, DataError
+from leadconv.tasks.ensemble import build_ensemble, candidate_runs
+from leadconv.tracking import environment
+from leadconv.tracking import log as tracking
+from leadconv.tracking import store as store
 from leadconv.utils import write_atomically
 
 SCORING = "mean of each base run's logged fold pipelines (not refit), combined by the ensemble's fitted stacker"

@@ -3,7 +3,7 @@
 Two F1s, for two populations. `cv_f1` is F1 on the validation folds as they are (train's
 prior, about 4 % converted) at the rule's threshold for them. `forecast_f1` is the F1 to
 expect on the scored file: the out-of-fold rows reweighted to that file's estimated prior
-(`leadconv.priors`), at the threshold actually written for it.
+(`leadconv.components.priors`), at the threshold actually written for it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score, roc_auc_score
 
-from leadconv.priors import prior_shift_weights
+from leadconv.components.priors import prior_shift_weights
 
 OBJECTIVES = ("forecast_f1", "cv_f1", "roc_auc", "pr_auc")  # what a sweep or select.metric may rank by
 
@@ -37,7 +37,7 @@ def fold_f1(oof: pd.DataFrame, threshold: float, prior: float | None = None) -> 
 
 def score_run(oof: pd.DataFrame, cv_threshold: float, decision) -> dict[str, float]:
     """Every metric of a run or ensemble: `cv_threshold` scores the validation folds, `decision`
-    (leadconv.decision.Decision) is what was written for the test file."""
+    (leadconv.engine.decision.Decision) is what was written for the test file."""
     rows = per_row(oof)
     y, proba = rows["y_true"].to_numpy(), rows["proba"].to_numpy()
     predicted = proba >= cv_threshold

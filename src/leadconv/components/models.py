@@ -20,8 +20,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from xgboost import XGBClassifier
 
+from leadconv.components.features import categorical_columns
 from leadconv.errors import ConfigError
-from leadconv.features import categorical_columns
 
 # Numeric settings every model factory shares, checked when the model is built (before any data is
 # read): a bad value then fails in a second, not in the middle of the first fold.

@@ -20,8 +20,8 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from leadconv.components.features import categorical_columns
 from leadconv.errors import ConfigError, FeatureError
-from leadconv.features import categorical_columns
 
 log = logging.getLogger(__name__)
 

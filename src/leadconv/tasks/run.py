@@ -16,15 +16,18 @@ from hydra.utils import instantiate
 from mlflow.models import infer_signature
 from omegaconf import DictConfig
 
-from leadconv import environment, persistence, plots, schema, sweeps, tracking
-from leadconv.data import Dataset
-from leadconv.decision import decide
+from leadconv import schema
+from leadconv.components.cv import folds_digest
+from leadconv.components.dataset import Dataset
+from leadconv.components.models import check_params
+from leadconv.components.samplers import categorical_handling
+from leadconv.engine.decision import decide
+from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
+from leadconv.engine.training import CVResult, build_pipeline, cross_validate
 from leadconv.errors import ConfigError
-from leadconv.metrics import OBJECTIVES, per_row, score_run
-from leadconv.models import check_params
-from leadconv.samplers import categorical_handling
-from leadconv.training import CVResult, build_pipeline, cross_validate
-from leadconv.validation import folds_digest
+from leadconv.sweeps import parent as sweeps
+from leadconv.tracking import environment, persistence, plots
+from leadconv.tracking import log as tracking
 
 log = logging.getLogger(__name__)
 

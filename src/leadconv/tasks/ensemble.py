@@ -22,12 +22,14 @@ from mlflow.entities import Run
 from omegaconf import DictConfig
 from sklearn.base import clone
 
-from leadconv import environment, persistence, schema, tracking
-from leadconv import runs as store
-from leadconv.decision import decide
+from leadconv import schema
+from leadconv.engine.decision import decide
+from leadconv.engine.metrics import OBJECTIVES, score_run
 from leadconv.errors import ConfigError, DataError
-from leadconv.metrics import OBJECTIVES, score_run
-from leadconv.runner import log_figures, log_predictions, threshold_figures
+from leadconv.tasks.run import log_figures, log_predictions, threshold_figures
+from leadconv.tracking import environment, persistence
+from leadconv.tracking import log as tracking
+from leadconv.tracking import store as store
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +185,7 @@ def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFram
 
 def stack(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFrame, test: pd.DataFrame):
     """(out-of-fold frame, stacker fit on every row, its probability on `test`): what an ensemble,
-    `leadconv.label_shift` and `leadconv.candidates` all need from base predictions."""
+    `leadconv.tasks.label_shift` and `leadconv.tasks.candidates` all need from base predictions."""
     oof = stack_out_of_fold(stacker, X, y, folds)
     final = clone(stacker).fit(X, y)
     return oof, final, final.predict_proba(test[X.columns])[:, 1]

@@ -182,7 +182,7 @@ class SyntheticData:
         self.positive_rate = positive_rate
 
     def load(self) -> Dataset:
-        from leadconv.synthetic import make_synthetic
+        from leadconv.components.synthetic import make_synthetic
 
         for key in ("n_rows", "n_test"):
             value = getattr(self, key)

@@ -12,6 +12,8 @@ added here, after checking that rebuilding them cannot run code.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
 import skops.io as sio
@@ -21,21 +23,21 @@ from leadconv.errors import DataError
 TRUSTED_TYPES = sorted(
     [
         # the project's own components
-        "leadconv.features.RawFeatures",
-        "leadconv.features.NativeFeatures",
-        "leadconv.features.CleanFeatures",
-        "leadconv.features.EngineeredFeatures",
-        "leadconv.features.TabularEncoder",
-        "leadconv.models.CatBoostModel",
-        "leadconv.models.XGBoostModel",
-        "leadconv.models._onehot_name",
-        "leadconv.samplers.CategoryPreservingSampler",
-        "leadconv.samplers.CustomerCap",
-        "leadconv.samplers.FoldSizedSMOTENC",
-        "leadconv.stackers.MeanStacker",
-        "leadconv.stackers.RankMeanStacker",
-        "leadconv.stackers.LogisticStacker",
-        "leadconv.stackers.LightGBMStacker",
+        "leadconv.components.features.RawFeatures",
+        "leadconv.components.features.NativeFeatures",
+        "leadconv.components.features.CleanFeatures",
+        "leadconv.components.features.EngineeredFeatures",
+        "leadconv.components.features.TabularEncoder",
+        "leadconv.components.models.CatBoostModel",
+        "leadconv.components.models.XGBoostModel",
+        "leadconv.components.models._onehot_name",
+        "leadconv.components.samplers.CategoryPreservingSampler",
+        "leadconv.components.samplers.CustomerCap",
+        "leadconv.components.samplers.FoldSizedSMOTENC",
+        "leadconv.components.stackers.MeanStacker",
+        "leadconv.components.stackers.RankMeanStacker",
+        "leadconv.components.stackers.LogisticStacker",
+        "leadconv.components.stackers.LightGBMStacker",
         # pipelines and samplers
         "imblearn.pipeline.Pipeline",
         "imblearn.over_sampling._adasyn.ADASYN",
@@ -64,6 +66,27 @@ TRUSTED_TYPES = sorted(
 )
 
 
+# Modules of the flat package before the layered one: model files logged then name them.
+LEGACY_MODULES = {
+    "leadconv.features": "leadconv.components.features",
+    "leadconv.models": "leadconv.components.models",
+    "leadconv.samplers": "leadconv.components.samplers",
+    "leadconv.stackers": "leadconv.components.stackers",
+}
+
+
+def current_name(type_name: str) -> str:
+    """`type_name` as the current package names it (files written before the move name old modules)."""
+    module, _, name = type_name.rpartition(".")
+    return f"{LEGACY_MODULES.get(module, module)}.{name}"
+
+
+def alias_legacy_modules() -> None:
+    """Let skops import a legacy module name: it resolves to the module the code moved to."""
+    for legacy, current in LEGACY_MODULES.items():
+        sys.modules.setdefault(legacy, importlib.import_module(current))
+
+
 def dump(obj, path: Path) -> None:
     sio.dump(obj, path)
 
@@ -76,12 +99,13 @@ def load(path: Path, source: str):
         raise DataError(
             f"{source} is not a readable skops file ({type(error).__name__}); rerun the run that logged it"
         ) from None
-    refused = sorted(untrusted - set(TRUSTED_TYPES))
+    refused = sorted(t for t in untrusted if current_name(t) not in TRUSTED_TYPES)
     if refused:
         shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
         raise DataError(
-            f"refusing to load {source}: it names types that leadconv.persistence.TRUSTED_TYPES does not "
+            f"refusing to load {source}: it names types that leadconv.tracking.persistence.TRUSTED_TYPES does not "
             f"trust ({shown}); it was not written by this project's code, so rebuild it with a run you "
             "trust, or review those types and add them"
         )
+    alias_legacy_modules()
     return sio.load(path, trusted=sorted(untrusted))

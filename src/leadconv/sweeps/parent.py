@@ -21,8 +21,8 @@ from hydra.types import RunMode
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig
 
-from leadconv import tracking
 from leadconv.errors import LeadConvError
+from leadconv.tracking import log as tracking
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +189,6 @@ def fold_reporter(score_so_far):
     """cross_validate's per-fold hook when this job is an Optuna trial, else None (Optuna stays unimported)."""
     if not os.environ.get(TRIAL_ID_ENV):
         return None
-    from leadconv import tuning
+    from leadconv.sweeps import tuning
 
     return tuning.fold_reporter(score_so_far)

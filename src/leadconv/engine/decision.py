@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leadconv.metrics import fold_f1, per_row
-from leadconv.priors import PriorEstimate
+from leadconv.components.priors import PriorEstimate
+from leadconv.engine.metrics import fold_f1, per_row
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,11 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 from optuna.samplers import BaseSampler, TPESampler
 from optuna.trial import TrialState
 
-from leadconv import PROJECT_ROOT, sweeps, tracking
+from leadconv import PROJECT_ROOT
 from leadconv.errors import ConfigError, LeadConvError
-from leadconv.tracking import redact
+from leadconv.sweeps import parent as sweeps
+from leadconv.tracking import log as tracking
+from leadconv.tracking.log import redact
 
 log = logging.getLogger(__name__)
 
@@ -421,7 +423,7 @@ def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study) -> None
     matplotlib.use("Agg")
     from optuna.visualization import matplotlib as optuna_plots
 
-    from leadconv import plots
+    from leadconv.tracking import plots
 
     for name, draw in {
         "optimization_history": optuna_plots.plot_optimization_history,

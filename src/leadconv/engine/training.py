@@ -13,7 +13,7 @@ from sklearn.base import clone
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import f1_score, roc_auc_score
 
-from leadconv.validation import Fold
+from leadconv.components.cv import Fold
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ server with a PostgreSQL backend and a PostgreSQL study) against the single-mach
 files). The trials are tiny (synthetic data, a small LightGBM), so that what the setups differ in,
 the trips to the stores, shows. Replaces its section of experiments/benchmark.md.
 
-    python -m leadconv.bench_team [--trials 12] [--output experiments/benchmark.md]
+    python -m leadconv.bench.team [--trials 12] [--output experiments/benchmark.md]
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from leadconv import PROJECT_ROOT
-from leadconv.bench_tune import run_study, worker_command
-from leadconv.servers import MlflowServer, Postgres, postgres_bin
+from leadconv.bench.tune import run_study, worker_command
+from leadconv.tracking.servers import MlflowServer, Postgres, postgres_bin
 from leadconv.utils import replace_block, task_wrapper
 
 TINY = ["dataset=synthetic", "dataset.n_rows=1200", "dataset.n_test=200", "cv.n_splits=3", "model.n_estimators=50"]
@@ -103,7 +103,7 @@ def bottleneck(frame: pd.DataFrame) -> str:
 
 @task_wrapper
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m leadconv.bench_team", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m leadconv.bench.team", description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=12, help="trials per study")
     parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "experiments" / "benchmark.md")
     args = parser.parse_args(argv)
