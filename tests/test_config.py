@@ -6,7 +6,7 @@ from sklearn.base import clone
 
 from conftest import CONF, compose_config, tiny
 from leadconv.components.dataset import SyntheticData
-from leadconv.tasks.run import build_components
+from leadconv.engine.run import build_components
 
 GROUPS = ["dataset", "features", "sampler", "model", "cv", "threshold"]
 OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONF / group).glob("*.yaml"))]

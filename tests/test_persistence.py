@@ -14,7 +14,7 @@ from conftest import CONF, compose_config, tiny
 from leadconv.components.dataset import SyntheticData
 from leadconv.components.stackers import LightGBMStacker, LogisticStacker, MeanStacker, RankMeanStacker
 from leadconv.errors import DataError
-from leadconv.tasks.run import build_components
+from leadconv.engine.run import build_components
 from leadconv.tracking.persistence import TRUSTED_TYPES, dump, load
 
 

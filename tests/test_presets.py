@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import ROOT, SYNTHETIC, TINY_MODEL, compose_config, runs_of
-from leadconv.tasks.run import build_components
+from leadconv.engine.run import build_components
 
 PRESETS = sorted(p.stem for p in (ROOT / "experiments" / "experiment").glob("*.yaml"))
 

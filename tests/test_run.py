@@ -177,7 +177,7 @@ def test_sampled_dataset_schema_equals_full_inference():
     from mlflow.types.utils import _infer_schema
 
     from leadconv.components.dataset import SyntheticData
-    from leadconv.tasks.run import schema_of
+    from leadconv.tracking.artifacts import schema_of
 
     dataset = SyntheticData(n_rows=2000, seed=7).load()
     frame = dataset.train.assign(**{schema.LABEL: dataset.y})

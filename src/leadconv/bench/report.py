@@ -23,7 +23,7 @@ import pandas as pd
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from leadconv import PROJECT_ROOT
+from leadconv import PROJECT_ROOT, settings
 from leadconv.bench import submit as bench_submit
 from leadconv.bench import team as bench_team
 from leadconv.bench import tune as bench_tune
@@ -110,7 +110,7 @@ def benchmark(models: list[str], overrides: list[str], repeats: int) -> tuple[pd
         uri = f"sqlite:///{store}/mlflow.db"
         env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "HYDRA_FULL_ERROR": "1"}
         params, seed = lightgbm_params(overrides)
-        data_dir = os.environ.get("LG_AIMERS_DATA_DIR", str(PROJECT_ROOT / "data" / "raw"))
+        data_dir = str(settings.data_dir(PROJECT_ROOT / "data" / "raw"))
         if not (Path(data_dir) / "train.csv").is_file():
             raise DataError(f"make bench needs the competition files in {data_dir}; set LG_AIMERS_DATA_DIR")
         measure(

@@ -20,7 +20,7 @@ from pathlib import Path
 import optuna
 import pandas as pd
 
-from leadconv import PROJECT_ROOT
+from leadconv import PROJECT_ROOT, settings
 
 # (label, worker processes, threads per trial)
 SETUPS = [
@@ -150,7 +150,7 @@ def run(n_trials: int, overrides: list[str]) -> str:
 
     from leadconv.errors import DataError
 
-    data_dir = Path(os.environ.get("LG_AIMERS_DATA_DIR", str(PROJECT_ROOT / "data" / "raw")))
+    data_dir = settings.data_dir(PROJECT_ROOT / "data" / "raw")
     if not (data_dir / "train.csv").is_file():
         raise DataError(f"the Optuna benchmark needs the competition files in {data_dir}; set LG_AIMERS_DATA_DIR")
     with tempfile.TemporaryDirectory() as store:

@@ -1,9 +1,9 @@
 """Multiruns in MLflow: one parent run per sweep, every job a nested run under it.
 
 The sweep's own process opens the parent run (the Hydra callback below for grids, the Optuna
-sweeper for studies) and exports its id in LEADCONV_PARENT_RUN_ID. Environment variables reach the
-jobs wherever the launcher runs them: in this process (basic launcher) or in joblib's worker
-processes, which inherit the environment.
+sweeper for studies) and exports its id through `leadconv.settings`: environment variables reach the
+jobs wherever the launcher runs them, in this process (basic launcher) or in joblib's worker
+processes, which inherit the environment. A job reads them back in `leadconv.sweeps.hooks`.
 """
 
 from __future__ import annotations
@@ -11,47 +11,26 @@ from __future__ import annotations
 import atexit
 import logging
 import math
-import os
 import sys
 from pathlib import Path
 
-from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
-from hydra.types import RunMode
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig
 
+from leadconv import settings
 from leadconv.errors import LeadConvError
+from leadconv.sweeps.hooks import job_tags
 from leadconv.tracking import log as tracking
 
 log = logging.getLogger(__name__)
 
-PARENT_RUN_ENV = "LEADCONV_PARENT_RUN_ID"
-SWEEP_NAME_ENV = "LEADCONV_SWEEP"
-STUDY_ENV = "LEADCONV_OPTUNA_STUDY"
-STORAGE_ENV = "LEADCONV_OPTUNA_STORAGE"
-TRIAL_ENV = "LEADCONV_OPTUNA_TRIAL"  # the trial number (an MLflow tag)
-TRIAL_ID_ENV = "LEADCONV_OPTUNA_TRIAL_ID"  # the storage's trial id (to report fold scores)
-TRIAL_TAGS_ENV = {STUDY_ENV: "optuna_study", TRIAL_ENV: "optuna_trial"}
 OPTUNA_SWEEPER = "hydra_plugins.leadconv_sweeper.optuna_sweeper.OptunaSweeper"
-
-
-def job_tags() -> dict[str, str]:
-    """Tags that place a job's run under its sweep's parent run (empty outside a sweep)."""
-    tags = {}
-    if parent := os.environ.get(PARENT_RUN_ENV):
-        tags["mlflow.parentRunId"] = parent
-    if sweep := os.environ.get(SWEEP_NAME_ENV):
-        tags["sweep"] = sweep
-    tags |= {tag: os.environ[env] for env, tag in TRIAL_TAGS_ENV.items() if os.environ.get(env)}
-    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        tags["sweep_job"] = str(HydraConfig.get().job.num)
-    return tags
 
 
 def connect(config: DictConfig) -> tuple[MlflowClient, str]:
     """The MLflow client and experiment id a sweep's jobs log to."""
-    experiment_id = tracking.setup(config.tracking.uri, config.tracking.experiment, config.tracking.artifact_location)
+    experiment_id = tracking.setup_from(config)
     return MlflowClient(), experiment_id
 
 
@@ -120,13 +99,12 @@ class SweepParentRun(Callback):
             },
         )
         self.parent_id = run.info.run_id
-        os.environ[PARENT_RUN_ENV] = self.parent_id
-        os.environ[SWEEP_NAME_ENV] = name[:5000]
+        settings.set_sweep(parent_run_id=self.parent_id, sweep=name[:5000])
         atexit.register(self._close, "KILLED")  # Ctrl-C skips on_multirun_end: never leave the parent RUNNING
         log.info("sweep parent MLflow run %s (%s)", self.parent_id, name)
 
     def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
-        parent_id = os.environ.get(PARENT_RUN_ENV)
+        parent_id = settings.sweep_context().parent_run_id
         if not parent_id or not job_failed(job_return):
             return
         client, experiment_id = connect(config)
@@ -173,8 +151,7 @@ class SweepParentRun(Callback):
         if self.parent_id is not None:
             self.client.set_terminated(self.parent_id, status)
             self.parent_id = None
-            os.environ.pop(PARENT_RUN_ENV, None)
-            os.environ.pop(SWEEP_NAME_ENV, None)
+            settings.set_sweep(parent_run_id=None, sweep=None)
 
 
 def job_failed(job_return) -> bool:
@@ -183,12 +160,3 @@ def job_failed(job_return) -> bool:
         return True
     value = job_return.return_value
     return isinstance(value, float) and math.isnan(value)
-
-
-def fold_reporter(score_so_far):
-    """cross_validate's per-fold hook when this job is an Optuna trial, else None (Optuna stays unimported)."""
-    if not os.environ.get(TRIAL_ID_ENV):
-        return None
-    from leadconv.sweeps import tuning
-
-    return tuning.fold_reporter(score_so_far)

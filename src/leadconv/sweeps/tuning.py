@@ -2,8 +2,8 @@
 
 The sweeper process (hydra_plugins/leadconv_sweeper) runs `run_study`: it asks Optuna for trials,
 turns each into a Hydra job (one ordinary cross-validated run, nested under the study's MLflow
-parent run) and tells Optuna the job's CV F1. Inside a job, `fold_reporter` reports the CV F1 of
-the folds done so far so that the pruner can stop an unpromising trial early. The study lives in
+parent run) and tells Optuna the job's objective. Inside a job, `leadconv.sweeps.pruning` reports the
+objective of the folds done so far so that the pruner can stop an unpromising trial early. The study lives in
 persistent storage, so a killed search resumes and many workers can share one study.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import socket
 import sys
 import tempfile
@@ -24,17 +23,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import optuna
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import IntervalSweep, Override, RangeSweep
-from hydra.utils import instantiate
 from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.samplers import BaseSampler, TPESampler
 from optuna.trial import TrialState
 
-from leadconv import PROJECT_ROOT
+from leadconv import PROJECT_ROOT, settings
 from leadconv.errors import ConfigError, LeadConvError
 from leadconv.sweeps import parent as sweeps
 from leadconv.tracking import log as tracking
@@ -42,12 +39,6 @@ from leadconv.tracking.log import redact
 
 log = logging.getLogger(__name__)
 
-STORAGE_ENV, STUDY_ENV, TRIAL_ENV, TRIAL_ID_ENV = (
-    sweeps.STORAGE_ENV,
-    sweeps.STUDY_ENV,
-    sweeps.TRIAL_ENV,
-    sweeps.TRIAL_ID_ENV,
-)
 JOB_FAILED = "job_failed"  # user attribute of a trial whose job failed (a killed trial has none)
 OWNER = "worker"  # user attribute: host and pid of the sweeper process that runs the trial
 
@@ -449,7 +440,10 @@ def job_overrides(trial: optuna.Trial, fixed: list[str]) -> list[str]:
         fixed
         + named
         + [as_override(k, v) for k, v in trial.params.items()]
-        + [f"+hydra.job.env_set.{TRIAL_ENV}={trial.number}", f"+hydra.job.env_set.{TRIAL_ID_ENV}={trial._trial_id}"]
+        + [
+            f"+hydra.job.env_set.{settings.ENV_NAMES['trial']}={trial.number}",
+            f"+hydra.job.env_set.{settings.ENV_NAMES['trial_id']}={trial._trial_id}",
+        ]
     )
 
 
@@ -508,16 +502,10 @@ def run_study(
         f"MLflow parent run {parent_id}",
         flush=True,
     )
-    os.environ.update(
-        {
-            sweeps.PARENT_RUN_ENV: parent_id,
-            sweeps.SWEEP_NAME_ENV: f"optuna {name}",
-            STUDY_ENV: name,
-            STORAGE_ENV: storage_url,
-        }
-    )
+    exported = {"parent_run_id": parent_id, "sweep": f"optuna {name}", "study": name, "storage": storage_url}
     returns, job_index, pending = [], 0, []
     try:
+        settings.set_sweep(**exported)
         while pending := reserve_trials(study, space, n_trials, n_jobs, storage_url, store):
             batch = [job_overrides(trial, fixed) for trial in pending]
             with heartbeat(store, pending, heartbeat_seconds):
@@ -535,8 +523,7 @@ def run_study(
         client.set_terminated(parent_id, "KILLED")
         raise
     finally:
-        for key in (sweeps.PARENT_RUN_ENV, sweeps.SWEEP_NAME_ENV, STUDY_ENV, STORAGE_ENV):
-            os.environ.pop(key, None)
+        settings.set_sweep(**dict.fromkeys(exported))
     summary = log_study(client, parent_id, study, space, config.get("objective", "cv_f1"))
     client.set_terminated(parent_id, "FINISHED")
     print(f"study {name}: {len(study.trials)} trials | {summary} | MLflow parent run {parent_id}", flush=True)
@@ -549,32 +536,3 @@ def fail(error: LeadConvError):
     """Bad sweep settings: one line, exit code 1, before any trial (as task_wrapper does for a run)."""
     print(f"error: {error}", file=sys.stderr)
     sys.exit(1)
-
-
-# ---------------------------------------------------------------- inside a trial's job
-
-
-def fold_reporter(score_so_far):
-    """cross_validate's per-fold hook in an Optuna trial: report the objective on the folds done so
-    far (`score_so_far(oof, test_proba)`), and stop when the pruner says so."""
-    trial_id = os.environ.get(TRIAL_ID_ENV)
-    if not trial_id:
-        return None
-    import mlflow
-
-    pruner = instantiate(HydraConfig.get().sweeper.pruner) if HydraConfig.initialized() else None
-    study = optuna.load_study(
-        study_name=os.environ[STUDY_ENV], storage=open_storage(os.environ[STORAGE_ENV]), pruner=pruner
-    )
-    trial = optuna.trial.Trial(study, int(trial_id))
-
-    def report(step: int, oof, test_proba) -> None:
-        value = score_so_far(oof, test_proba)
-        trial.report(value, step)
-        mlflow.log_metric("objective_so_far", value, step=step)
-        if trial.should_prune():
-            mlflow.set_tag("trial_state", "PRUNED")
-            log.info("trial %d pruned after fold %d: objective so far %.4f", trial.number, step, value)
-            raise optuna.TrialPruned(f"trial {trial.number} pruned after fold {step} (objective so far {value:.4f})")
-
-    return report

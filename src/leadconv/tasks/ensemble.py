@@ -26,10 +26,10 @@ from leadconv import schema
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import OBJECTIVES, score_run
 from leadconv.errors import ConfigError, DataError
-from leadconv.tasks.run import log_figures, log_predictions, threshold_figures
 from leadconv.tracking import environment, persistence
 from leadconv.tracking import log as tracking
 from leadconv.tracking import store as store
+from leadconv.tracking.artifacts import log_figures, log_predictions, threshold_figures
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     stacker, rule, prior = (instantiate(cfg[group], _convert_="all") for group in ("stacker", "threshold", "prior"))
     if cfg.select.metric not in OBJECTIVES:
         raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
-    tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
+    tracking.setup_from(cfg)
     runs = select_base_runs(cfg.tracking.experiment, cfg.select)
     check_compatible(runs)
     mixed = check_environments(runs)

@@ -25,8 +25,8 @@ from leadconv import PROJECT_ROOT
 from leadconv.components.cv import group_codes
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import score_run
+from leadconv.engine.run import build_components
 from leadconv.engine.training import cross_validate
-from leadconv.tasks.run import build_components
 from leadconv.utils import task_wrapper
 
 SCHEMES = ["stratified", "group"]

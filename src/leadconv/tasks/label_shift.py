@@ -36,10 +36,10 @@ from leadconv.components.stackers import LogisticStacker
 from leadconv.components.thresholds import PriorShift, best_f1_threshold
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import per_row
+from leadconv.engine.run import build_components
 from leadconv.engine.training import cross_validate
 from leadconv.tasks.ensemble import align_oof, stack
 from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
-from leadconv.tasks.run import build_components
 from leadconv.utils import replace_block, task_wrapper
 
 PRIORS = (0.05, 0.10, 0.25, 0.35)

@@ -86,7 +86,7 @@ def run_suite(cfg: DictConfig) -> None:
 def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
     """The pinned ensemble run, else the latest one (unless `rebuild`), else a new one (after the suite if
     the store has no runs to stack)."""
-    tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
+    tracking.setup_from(cfg)
     if cfg.ensemble_run_id:
         try:
             run = mlflow.get_run(str(cfg.ensemble_run_id))

@@ -110,7 +110,7 @@ def figure_png(runs: pd.DataFrame) -> bytes:
 
 def write_leaderboard(cfg: DictConfig) -> pd.DataFrame:
     """Print the table and write the Markdown page and its figure; returns the top rows."""
-    tracking.setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
+    tracking.setup_from(cfg)
     runs = finished_runs(cfg.tracking.experiment, cfg.select.dataset, cfg.select.metric)
     top = runs.head(cfg.top)
     print(top[list(COLUMNS)].rename(columns=COLUMNS).to_string(), flush=True)

@@ -82,6 +82,11 @@ def setup(uri: str, experiment: str, artifact_location: str | None = None) -> st
     return experiment_id
 
 
+def setup_from(cfg) -> str:
+    """`setup` for the store and experiment of a composed config's `tracking` group."""
+    return setup(cfg.tracking.uri, cfg.tracking.experiment, cfg.tracking.artifact_location)
+
+
 def process_tags() -> dict[str, str]:
     """Who runs this run: a later command on the same host can tell whether that process is gone."""
     return {"host": socket.gethostname(), "pid": str(os.getpid()), "pid_started": process_start(os.getpid())}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import mlflow
@@ -10,11 +9,11 @@ import pandas as pd
 from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 
+from leadconv import settings
 from leadconv.errors import DataError
 from leadconv.tracking import persistence
 
 # An ensemble downloads a few small files per base run: a progress bar for each drowns the output.
-os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 ENSEMBLE = "ensemble"  # tag run_type of ensemble runs: never a base run of another ensemble
 
@@ -39,6 +38,7 @@ def is_ensemble(run: Run) -> bool:
 
 def artifact(run_id: str, path: str) -> Path:
     """A local copy of one artifact; a deleted or never-logged artifact is a user-facing error."""
+    settings.quiet_mlflow_downloads()
     try:
         return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path))
     except (OSError, MlflowException):

@@ -1,0 +1,102 @@
+"""One run without side effects: build the components, fit the pipeline per fold, score, decide.
+
+It reads no environment variable and logs nothing to MLflow: what a sweep wants from a run (its
+per-fold score, to prune) comes in as the `report_fold` callback; logging is the caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from leadconv.components.cv import Fold
+from leadconv.components.dataset import Dataset
+from leadconv.components.models import check_params
+from leadconv.engine.decision import Decision, decide
+from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
+from leadconv.engine.training import CVResult, build_pipeline, cross_validate
+from leadconv.errors import ConfigError
+
+GROUPS = ("features", "sampler", "model", "cv", "threshold", "prior")
+
+# report_fold(folds_done, objective_on_those_folds): a sweep's per-fold hook (it may raise to stop the run)
+FoldReport = Callable[[int, float], None]
+
+
+@dataclass
+class Components:
+    features: object
+    sampler: object
+    model: object
+    cv: object
+    threshold: object
+    prior: object
+
+    @property
+    def pipeline(self):
+        return build_pipeline(self.features, self.sampler, self.model)
+
+
+@dataclass
+class RunOutcome:
+    result: CVResult
+    decision: Decision
+    metrics: dict[str, float]
+
+
+def build_components(cfg: DictConfig) -> Components:
+    """Instantiate every `_target_`; a bad value fails here, before any fitting or logging."""
+    built = {}
+    for group in GROUPS:
+        try:
+            built[group] = instantiate(cfg[group], _convert_="all")  # plain lists and dicts: picklable, skops-safe
+            if group == "model":
+                check_params(built[group])
+        except Exception as error:  # noqa: BLE001 - any construction error becomes one line naming the group
+            cause = error.__cause__ or error
+            raise ConfigError(
+                f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/"
+            ) from None
+    if hasattr(built["sampler"], "check_features"):
+        built["sampler"].check_features(built["features"])
+    objective = cfg.get("objective", "forecast_f1")
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"objective={objective} is not a run metric; use one of {', '.join(OBJECTIVES)}")
+    return Components(**built)
+
+
+def run(
+    parts: Components,
+    dataset: Dataset,
+    folds: list[Fold],
+    objective: str = "forecast_f1",
+    keep_models: bool = False,
+    report_fold: FoldReport | None = None,
+) -> RunOutcome:
+    """Cross-validate `parts` on `dataset` over `folds`, decide the test file's threshold, score."""
+    if getattr(parts.features, "transductive", False):  # statistics may read the test rows' features
+        parts.features.set_params(unlabeled=dataset.test)
+    on_fold = None
+    if report_fold is not None:
+
+        def on_fold(step: int, oof: pd.DataFrame, test_proba) -> None:
+            report_fold(step, objective_so_far(parts, objective, oof, test_proba))
+
+    result = cross_validate(
+        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models=keep_models, on_fold=on_fold
+    )
+    decision = decide(parts.threshold, parts.prior, result.oof, result.test_proba)
+    cv_threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
+    metrics = score_run(result.oof, cv_threshold, decision) | {"fit_seconds": result.fit_seconds}
+    return RunOutcome(result, decision, metrics)
+
+
+def objective_so_far(parts: Components, objective: str, oof: pd.DataFrame, test_proba) -> float:
+    """The run's objective on the folds done so far (what an Optuna trial reports for pruning)."""
+    decision = decide(parts.threshold, parts.prior, oof, test_proba, bootstrap=False)
+    cv_threshold = parts.threshold.validation_threshold(*per_row(oof).to_numpy().T)
+    return score_run(oof, cv_threshold, decision)[objective]

@@ -1,0 +1,32 @@
+"""Inside an Optuna trial's job: report the objective after every fold, stop when the pruner says so."""
+
+from __future__ import annotations
+
+import logging
+
+import mlflow
+import optuna
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+
+from leadconv import settings
+from leadconv.sweeps.tuning import open_storage
+
+log = logging.getLogger(__name__)
+
+
+def trial_reporter(context: settings.SweepContext):
+    """`report_fold(step, value)` for the trial `context` names (its study, storage and trial id)."""
+    pruner = instantiate(HydraConfig.get().sweeper.pruner) if HydraConfig.initialized() else None
+    study = optuna.load_study(study_name=context.study, storage=open_storage(context.storage), pruner=pruner)
+    trial = optuna.trial.Trial(study, int(context.trial_id))
+
+    def report(step: int, value: float) -> None:
+        trial.report(value, step)
+        mlflow.log_metric("objective_so_far", value, step=step)
+        if trial.should_prune():
+            mlflow.set_tag("trial_state", "PRUNED")
+            log.info("trial %d pruned after fold %d: objective so far %.4f", trial.number, step, value)
+            raise optuna.TrialPruned(f"trial {trial.number} pruned after fold {step} (objective so far {value:.4f})")
+
+    return report
