@@ -7,7 +7,7 @@ MODEL ?= lightgbm
 TRIALS ?= 50
 
 .DEFAULT_GOAL := help
-.PHONY: help install upgrade lock lint format test run demo ui bench bench-team tune
+.PHONY: help install upgrade lock lint format test test-unit run demo ui bench bench-team tune
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ format: ## apply ruff's fixes and formatting
 
 test: ## run the test suite (synthetic data; real-data tests run when LG_AIMERS_DATA_DIR has the files)
 	$(PY) -m pytest
+
+test-unit: ## only tests/unit: no MLflow store, no subprocess, no competition data (under a minute)
+	$(PY) -m pytest tests/unit
 
 run: ## one cross-validated run on the competition data; extra overrides via RUN_ARGS="model=catboost sampler=smote"
 	$(PY) src/run.py $(RUN_ARGS)

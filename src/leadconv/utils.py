@@ -26,6 +26,16 @@ def choices() -> dict[str, str]:
     return {k: str(v) for k, v in HydraConfig.get().runtime.choices.items() if not k.startswith("hydra")}
 
 
+def compose_config(overrides: list[str] = (), config_name: str = "config", return_hydra_config: bool = False):
+    """The config `python src/<config_name>.py <overrides>` composes, for module mains outside @hydra.main."""
+    from hydra import compose, initialize_config_dir
+
+    from leadconv import PROJECT_ROOT
+
+    with initialize_config_dir(config_dir=str(PROJECT_ROOT / "conf"), version_base="1.3"):
+        return compose(config_name, overrides=list(overrides), return_hydra_config=return_hydra_config)
+
+
 def user_message(error: BaseException) -> str | None:
     """The one-line message for errors caused by input or config, None for bugs."""
     if isinstance(error, LeadConvError):

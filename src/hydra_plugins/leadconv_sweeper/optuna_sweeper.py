@@ -1,4 +1,4 @@
-"""`hydra/sweeper=optuna`: a Hydra sweeper over current Optuna; the work is in leadconv.sweeps.tuning.
+"""`hydra/sweeper=optuna`: a Hydra sweeper over current Optuna; the work is in leadconv.sweeps.study.
 
 Hydra imports every module under hydra_plugins at start-up, so this one stays light: Optuna is
 imported only when a sweep actually runs.
@@ -25,7 +25,7 @@ class OptunaSweeper(Sweeper):
 
     def sweep(self, arguments: list[str]) -> Any:
         from leadconv.errors import LeadConvError
-        from leadconv.sweeps.tuning import fail, run_study
+        from leadconv.sweeps.study import fail, run_study
 
         try:
             return run_study(self, arguments, **self.settings)

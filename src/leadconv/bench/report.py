@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from leadconv import PROJECT_ROOT, settings
@@ -28,7 +27,7 @@ from leadconv.bench import submit as bench_submit
 from leadconv.bench import team as bench_team
 from leadconv.bench import tune as bench_tune
 from leadconv.errors import DataError
-from leadconv.utils import block_of, with_block
+from leadconv.utils import block_of, compose_config, with_block
 
 # The bare loop splits every row with a plain StratifiedKFold: compare the framework on the same split.
 SAME_FOLDS_AS_BARE = ["cv=stratified", "cv.duplicates=ignore"]
@@ -93,8 +92,7 @@ def loop_seconds(bare_output: str) -> float:
 
 def lightgbm_params(overrides: list[str]) -> dict:
     """The model parameters `src/run.py model=lightgbm` would use, for the bare loop."""
-    with initialize_config_dir(config_dir=str(PROJECT_ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=["model=lightgbm", *overrides])
+    cfg = compose_config(["model=lightgbm", *overrides])
     params = OmegaConf.to_container(cfg.model, resolve=True)
     params.pop("_target_")
     params["verbose"] = -1

@@ -14,6 +14,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import f1_score, roc_auc_score
 
 from leadconv.components.cv import Fold
+from leadconv.engine.metrics import per_row
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,11 @@ class CVResult:
 
     def oof_proba(self) -> np.ndarray:
         """One probability per validated training row (mean over repeats), in row order."""
-        return self.oof.groupby("row")["proba"].mean().sort_index().to_numpy()
+        return per_row(self.oof)["proba"].to_numpy()
 
     def oof_labels(self) -> np.ndarray:
         """The labels of the rows oof_proba covers (cv=group never validates a few rows)."""
-        return self.oof.groupby("row")["y_true"].first().sort_index().to_numpy()
+        return per_row(self.oof)["y_true"].to_numpy()
 
 
 def feature_importance(pipeline: Pipeline, X_valid: pd.DataFrame, y_valid: np.ndarray) -> pd.Series:

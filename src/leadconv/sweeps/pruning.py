@@ -10,7 +10,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 
 from leadconv import settings
-from leadconv.sweeps.tuning import open_storage
+from leadconv.sweeps.storage import open_storage
 
 log = logging.getLogger(__name__)
 

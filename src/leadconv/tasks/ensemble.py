@@ -24,7 +24,7 @@ from sklearn.base import clone
 
 from leadconv import schema
 from leadconv.engine.decision import decide
-from leadconv.engine.metrics import OBJECTIVES, score_run
+from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
 from leadconv.errors import ConfigError, DataError
 from leadconv.tracking import environment, persistence
 from leadconv.tracking import log as tracking
@@ -108,21 +108,18 @@ def check_compatible(runs: list[Run]) -> None:
 
 def align_oof(oofs: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """One column per run over the rows every run predicted (a grouped CV may leave rows out)."""
-    per_row = {
-        run_id: oof.groupby("row").agg(y_true=("y_true", "first"), proba=("proba", "mean"))
-        for run_id, oof in oofs.items()
-    }
-    common = sorted(set.intersection(*(set(frame.index) for frame in per_row.values())))
+    rows = {run_id: per_row(oof) for run_id, oof in oofs.items()}
+    common = sorted(set.intersection(*(set(frame.index) for frame in rows.values())))
     if not common:
         raise DataError(f"runs {', '.join(oofs)} have no out-of-fold row in common; stack runs on the same data")
-    first_id, first = next(iter(per_row.items()))
+    first_id, first = next(iter(rows.items()))
     y = first.loc[common, "y_true"]
-    for run_id, frame in per_row.items():
+    for run_id, frame in rows.items():
         if not frame.loc[common, "y_true"].equals(y):
             raise DataError(
                 f"runs {first_id} and {run_id} disagree on the labels of the same rows; stack runs on the same data"
             )
-    X = pd.DataFrame({run_id: frame.loc[common, "proba"] for run_id, frame in per_row.items()})
+    X = pd.DataFrame({run_id: frame.loc[common, "proba"] for run_id, frame in rows.items()})
     folds = oofs[first_id].loc[lambda f: f["row"].isin(common), ["row", "repeat", "fold"]].reset_index(drop=True)
     return X, y, folds
 
@@ -233,9 +230,9 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     mixed = check_environments(runs)
     base = load_predictions(runs)
     oof, final, test_proba = stack(stacker, base.oof, base.y, base.folds, base.test)
-    per_row = oof.groupby("row")["proba"].mean().loc[base.y.index]
+    stacked = per_row(oof)["proba"].loc[base.y.index]
     decision = decide(rule, prior, oof, test_proba)
-    metrics = score_run(oof, rule.validation_threshold(base.y.to_numpy(), per_row.to_numpy()), decision)
+    metrics = score_run(oof, rule.validation_threshold(base.y.to_numpy(), stacked.to_numpy()), decision)
     metrics |= {"n_base_runs": len(runs), "n_oof_rows": len(base.y)}
     for name in ("cv_f1", "forecast_f1"):
         best_base = max(run.data.metrics.get(name, -math.inf) for run in runs)
@@ -253,7 +250,7 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
         log_predictions(oof, base.test.index, test_proba, decision.threshold)
         tracking.log_frame(base.oof.assign(y_true=base.y).reset_index(names="row"), "predictions/base_oof.parquet")
         tracking.log_frame(base_table(runs, weights), "stacker_weights.csv")
-        log_figures(threshold_figures(base.y.to_numpy(), per_row.to_numpy(), decision.threshold))
+        log_figures(threshold_figures(base.y.to_numpy(), stacked.to_numpy(), decision.threshold))
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "stacker.skops"
             persistence.dump(final, path)

@@ -16,18 +16,16 @@ import sys
 
 import numpy as np
 import pandas as pd
-from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupShuffleSplit
 
-from leadconv import PROJECT_ROOT
 from leadconv.components.cv import group_codes
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import score_run
 from leadconv.engine.run import build_components
 from leadconv.engine.training import cross_validate
-from leadconv.utils import task_wrapper
+from leadconv.utils import compose_config, task_wrapper
 
 SCHEMES = ["stratified", "group"]
 LARGE_CUSTOMER_SHARE = 0.02  # as conf/cv/group.yaml: such customers stay in training
@@ -47,8 +45,7 @@ def customer_holdout(groups: pd.Series, share: float, max_group_share: float, se
 def compare(overrides: list[str], share: float = 0.2) -> pd.DataFrame:
     configs = {}
     for scheme in SCHEMES:
-        with initialize_config_dir(config_dir=str(PROJECT_ROOT / "conf"), version_base="1.3"):
-            configs[scheme] = compose("config", overrides=[*overrides, f"cv={scheme}"])
+        configs[scheme] = compose_config([*overrides, f"cv={scheme}"])
     cfg = configs[SCHEMES[0]]  # the schemes differ only in cv: load the data and hold out customers once
     dataset = instantiate(cfg.dataset).load()
     kept, held_out = customer_holdout(dataset.groups, share, LARGE_CUSTOMER_SHARE, cfg.seed)

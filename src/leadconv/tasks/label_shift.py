@@ -25,12 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from joblib import Parallel, delayed
 from sklearn.metrics import f1_score, roc_auc_score
 
-from leadconv import PROJECT_ROOT
 from leadconv.components.priors import BBSE, EM, FixedPrior
 from leadconv.components.stackers import LogisticStacker
 from leadconv.components.thresholds import PriorShift, best_f1_threshold
@@ -40,7 +38,7 @@ from leadconv.engine.run import build_components
 from leadconv.engine.training import cross_validate
 from leadconv.tasks.ensemble import align_oof, stack
 from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
-from leadconv.utils import replace_block, task_wrapper
+from leadconv.utils import compose_config, replace_block, task_wrapper
 
 PRIORS = (0.05, 0.10, 0.25, 0.35)
 CHECK = {"check_cuts": [0.25, 0.5], "max_spread": 0.1, "n_bootstrap": 100}  # as conf/prior/*.yaml
@@ -54,8 +52,7 @@ ESTIMATORS = {  # BBSE cuts are quantiles of the out-of-fold converted leads' sc
 
 
 def compose_job(overrides: list[str]):
-    with initialize_config_dir(config_dir=str(PROJECT_ROOT / "conf"), version_base="1.3"):
-        return compose("config", overrides=[*overrides, "cv=group"], return_hydra_config=True)
+    return compose_config([*overrides, "cv=group"], return_hydra_config=True)
 
 
 def suite_members(overrides: list[str]) -> list[list[str]]:

@@ -6,7 +6,7 @@ files are loaded node by node, and a type is only rebuilt if it is on `TRUSTED_T
 the builtins, numpy and scikit-learn types skops trusts itself). A file naming any other type is
 refused with one line before anything in it is rebuilt. That is the trust boundary: the list names
 exactly the classes and functions this project's configs build. A new model, sampler or feature set
-whose fitted objects hold another type fails `tests/test_persistence.py` until its types are
+whose fitted objects hold another type fails `tests/unit/test_persistence.py` until its types are
 added here, after checking that rebuilding them cannot run code.
 """
 

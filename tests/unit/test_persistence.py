@@ -1,6 +1,5 @@
 """Fitted models are saved with skops and loaded only from trusted types (leadconv.tracking.persistence)."""
 
-import glob
 import os
 import pickle
 import sys
@@ -10,17 +9,12 @@ import pandas as pd
 import pytest
 import skops.io as sio
 
-from conftest import CONF, compose_config, tiny
+from helpers import compose_config, options, tiny
 from leadconv.components.dataset import SyntheticData
 from leadconv.components.stackers import LightGBMStacker, LogisticStacker, MeanStacker, RankMeanStacker
-from leadconv.errors import DataError
 from leadconv.engine.run import build_components
+from leadconv.errors import DataError
 from leadconv.tracking.persistence import TRUSTED_TYPES, dump, load
-
-
-def options(group: str) -> list[str]:
-    return sorted(os.path.basename(p)[:-5] for p in glob.glob(str(CONF / group / "*.yaml")))
-
 
 # every model, every feature set and every sampler of conf/, each in at least one fitted pipeline
 COMBINATIONS = (

@@ -10,8 +10,9 @@ import pytest
 from optuna.distributions import FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
-from conftest import ROOT, SYNTHETIC, TINY_MODEL, run_script, runs_of
-from leadconv.sweeps.tuning import TrialSeededTPE, open_storage
+from helpers import ROOT, SYNTHETIC, TINY_MODEL, run_script, runs_of
+from leadconv.sweeps.sampler import TrialSeededTPE
+from leadconv.sweeps.storage import open_storage
 
 SPACE = {"model.learning_rate": FloatDistribution(0.01, 0.3, log=True), "model.num_leaves": IntDistribution(4, 64)}
 

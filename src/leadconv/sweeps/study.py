@@ -4,12 +4,10 @@ The sweeper process (hydra_plugins/leadconv_sweeper) runs `run_study`: it asks O
 turns each into a Hydra job (one ordinary cross-validated run, nested under the study's MLflow
 parent run) and tells Optuna the job's objective. Inside a job, `leadconv.sweeps.pruning` reports the
 objective of the folds done so far so that the pruner can stop an unpromising trial early. The study lives in
-persistent storage, so a killed search resumes and many workers can share one study.
-"""
+persistent storage, so a killed search resumes and many workers can share one study."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import socket
@@ -23,17 +21,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import optuna
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import IntervalSweep, Override, RangeSweep
 from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
-from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
-from optuna.samplers import BaseSampler, TPESampler
+from optuna.samplers import BaseSampler
 from optuna.trial import TrialState
 
-from leadconv import PROJECT_ROOT, settings
+from leadconv import settings
 from leadconv.errors import ConfigError, LeadConvError
 from leadconv.sweeps import parent as sweeps
+from leadconv.sweeps.search_space import as_override, build_space, check_space, describe
+from leadconv.sweeps.storage import default_storage, last_line, open_storage, reservation_lock
 from leadconv.tracking import log as tracking
 from leadconv.tracking.log import redact
 
@@ -41,197 +38,6 @@ log = logging.getLogger(__name__)
 
 JOB_FAILED = "job_failed"  # user attribute of a trial whose job failed (a killed trial has none)
 OWNER = "worker"  # user attribute: host and pid of the sweeper process that runs the trial
-
-
-# ---------------------------------------------------------------- storage and sampler
-
-
-def default_storage(tracking_uri: str) -> str:
-    """Beside a local SQLite MLflow store (mlruns/optuna.db by default), else in the project's mlruns/."""
-    folder = (
-        Path(tracking_uri.removeprefix("sqlite:///")).parent
-        if tracking_uri.startswith("sqlite:///")
-        else PROJECT_ROOT / "mlruns"
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder.resolve()}/optuna.db"
-
-
-def open_storage(url: str, heartbeat_seconds: int = 30) -> optuna.storages.BaseStorage:
-    """An Optuna RDB URL (sqlite:///..., postgresql://...) or `journal:/path/file.log`."""
-    try:
-        if url.startswith("journal:"):
-            from optuna.storages.journal import JournalFileBackend
-
-            path = Path(url.removeprefix("journal:").removeprefix("//"))
-            if not path.parent.is_dir():
-                raise FileNotFoundError(f"no directory {path.parent}")
-            return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
-        engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}  # workers wait for the lock
-        for attempt in range(2):  # workers starting together on a new database race to create its tables
-            try:
-                with warnings.catch_warnings():  # heartbeats are flagged experimental
-                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    return optuna.storages.RDBStorage(
-                        url,
-                        engine_kwargs=engine,
-                        heartbeat_interval=heartbeat_seconds,
-                        grace_period=3 * heartbeat_seconds,
-                    )
-            except Exception:
-                if attempt:
-                    raise
-                time.sleep(2.0)
-    except Exception as error:  # noqa: BLE001 - any driver, any reason: one message
-        raise ConfigError(
-            f"cannot open the Optuna storage {redact(url)!r}: {last_line(error)}; fix "
-            "hydra.sweeper.storage (an Optuna RDB URL, or journal:/path/file.log)"
-        ) from None
-
-
-def last_line(error: BaseException) -> str:
-    """The informative line of an error (for a database error, the driver's own message)."""
-    text = str(getattr(error, "orig", None) or error).strip()
-    return text.splitlines()[-1].rstrip(".") if text else type(error).__name__
-
-
-class TrialSeededTPE(BaseSampler):
-    """TPE whose random draws are seeded by `seed + trial number`.
-
-    The same seed replays a study trial for trial, a resumed study does not repeat its first
-    random trials, and workers sharing a study never draw the same starting points.
-    """
-
-    def __init__(self, seed: int = 0, **tpe_options):
-        self.seed = seed
-        self.tpe_options = tpe_options
-        self._per_trial: dict[int, TPESampler] = {}
-
-    def _tpe(self, trial) -> TPESampler:
-        if trial.number not in self._per_trial:
-            with warnings.catch_warnings():  # constant_liar is flagged experimental
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                self._per_trial[trial.number] = TPESampler(seed=self.seed + trial.number, **self.tpe_options)
-        return self._per_trial[trial.number]
-
-    def infer_relative_search_space(self, study, trial):
-        return self._tpe(trial).infer_relative_search_space(study, trial)
-
-    def sample_relative(self, study, trial, search_space):
-        return self._tpe(trial).sample_relative(study, trial, search_space)
-
-    def sample_independent(self, study, trial, param_name, param_distribution):
-        return self._tpe(trial).sample_independent(study, trial, param_name, param_distribution)
-
-    def before_trial(self, study, trial) -> None:
-        self._tpe(trial).before_trial(study, trial)
-
-    def after_trial(self, study, trial, state, values) -> None:
-        self._tpe(trial).after_trial(study, trial, state, values)
-        self._per_trial.pop(trial.number, None)
-
-
-# ---------------------------------------------------------------- search space
-
-
-def flatten(node: Mapping, prefix: str = "") -> dict[str, str]:
-    """{"model": {"num_leaves": "int(interval(8, 256))"}} -> {"model.num_leaves": "int(interval(8, 256))"}."""
-    flat = {}
-    for key, value in node.items():
-        if isinstance(value, Mapping):
-            flat |= flatten(value, f"{prefix}{key}.")
-        else:
-            flat[f"{prefix}{key}"] = "null" if value is None else str(value)
-    return flat
-
-
-def to_distribution(override: Override) -> BaseDistribution:
-    """Hydra's sweep syntax as an Optuna distribution: choice(a, b) | range(lo, stop, step) (stop
-    excluded, as in Python) | interval(lo, hi) (floats; int(interval(...)) for integers) | tag(log, ...)."""
-    key, value = override.get_key_element(), override.value()
-    if override.is_choice_sweep():
-        choices = list(override.sweep_string_iterator())
-        if not choices:
-            raise ConfigError(f"search space {key}: choice() is empty; give at least one option")
-        return CategoricalDistribution(choices)
-    if isinstance(value, RangeSweep):
-        values = list(override.sweep_iterator())
-        if not values:
-            raise ConfigError(f"search space: {override.input_line} is an empty range; make stop larger than start")
-        if all(isinstance(v, int) for v in (value.start, value.stop, value.step)):
-            return IntDistribution(values[0], values[-1], step=value.step)
-        return FloatDistribution(values[0], values[-1], step=value.step)
-    if isinstance(value, IntervalSweep):
-        if not value.start <= value.end:
-            raise ConfigError(
-                f"search space: {override.input_line} is an empty interval; the low end must not exceed the high end"
-            )
-        log_scale = "log" in value.tags
-        if log_scale and value.start <= 0:
-            raise ConfigError(f"search space {key}: a log-scaled interval must start above 0")
-        if isinstance(value.start, int) and isinstance(value.end, int):
-            return IntDistribution(value.start, value.end, log=log_scale)
-        return FloatDistribution(float(value.start), float(value.end), log=log_scale)
-    raise ConfigError(f"search space: {override.input_line} is not a choice, range or interval")
-
-
-def build_space(configured: Mapping, arguments: list[str]) -> tuple[dict[str, BaseDistribution], list[str]]:
-    """The configured search space plus the command line: a sweep override (`model.num_leaves=
-    int(interval(8,64))`) replaces or adds a dimension, a plain one (`model.num_leaves=31`) fixes it."""
-    parser = OverridesParser.create()
-    try:
-        overrides = parser.parse_overrides([f"{k}={v}" for k, v in flatten(configured).items()] + list(arguments))
-    except Exception as error:  # noqa: BLE001 - Hydra's grammar errors are long
-        raise ConfigError(f"search space: cannot parse {last_line(error)}; fix hydra.sweeper.search_space") from None
-    space, fixed = {}, {}
-    for override in overrides:
-        key = override.get_key_element()
-        space.pop(key, None)
-        fixed.pop(key, None)
-        if override.is_sweep_override():
-            space[key] = to_distribution(override)
-        else:
-            fixed[key] = override.input_line
-    return space, list(fixed.values())
-
-
-def as_override(key: str, value) -> str:
-    return f"{key}={value!r}" if isinstance(value, float) else f"{key}={value}"
-
-
-def describe(params: dict) -> str:
-    """Parameters for people: floats to 4 significant digits (the overrides themselves keep every digit)."""
-    return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-
-
-def probe_batch(space: dict[str, BaseDistribution], fixed: list[str]) -> list[list[str]]:
-    """Jobs that compose every key of the space and every categorical option, without running anything."""
-    low = {k: (d.choices[0] if isinstance(d, CategoricalDistribution) else d.low) for k, d in space.items()}
-    batch = [fixed + [as_override(k, v) for k, v in low.items()]]
-    for key, dist in space.items():
-        for choice in getattr(dist, "choices", ())[1:]:
-            batch.append(fixed + [as_override(k, choice if k == key else v) for k, v in low.items()])
-    return batch
-
-
-def check_space(sweeper, space: dict[str, BaseDistribution], fixed: list[str]) -> None:
-    if not space:
-        raise ConfigError(
-            "the search space is empty; add options under hydra.sweeper.search_space "
-            "(conf/search_space/<model>.yaml) or sweep overrides such as 'model.num_leaves=int(interval(8,64))'"
-        )
-    for overrides in probe_batch(space, fixed):
-        try:
-            sweeper.validate_batch_is_legal([overrides])
-        except Exception as error:  # noqa: BLE001 - Hydra composition errors span lines
-            text = str(error).strip().splitlines()
-            raise ConfigError(
-                f"search space: {text[0].rstrip('.') if text else error}; fix hydra.sweeper.search_space "
-                "or the sweep override (a key must exist in the config)"
-            ) from None
-
-
-# ---------------------------------------------------------------- the study
 
 
 def count_towards_target(study: optuna.Study) -> int:
@@ -265,40 +71,6 @@ def heartbeat(storage, trials, seconds: int):
     finally:
         stop.set()
         thread.join()
-
-
-@contextmanager
-def reservation_lock(storage_url: str, store, study_name: str):
-    """Held while a worker counts the study's trials and asks for new ones, so that workers sharing a
-    study never start more than n_trials between them: a file lock beside a SQLite or journal
-    storage, a PostgreSQL advisory lock (per study) for a database server. Other databases are
-    not serialised: their workers may start one trial too many."""
-    if storage_url.startswith("postgresql"):
-        from sqlalchemy import text
-
-        key = int.from_bytes(hashlib.sha256(study_name.encode()).digest()[:8], "big", signed=True)
-        with store.engine.connect() as connection:  # the lock belongs to this connection's session
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-        return
-    if storage_url.startswith("sqlite:///"):
-        path = storage_url.removeprefix("sqlite:///")
-    elif storage_url.startswith("journal:"):
-        path = storage_url.removeprefix("journal:").removeprefix("//")
-    else:
-        yield
-        return
-    import fcntl
-
-    with open(f"{path}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def reserve_trials(study: optuna.Study, space: dict, n_trials: int, n_jobs: int, storage_url: str, store) -> list:

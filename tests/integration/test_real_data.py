@@ -6,7 +6,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from conftest import run_in_process
+from helpers import run_in_process
 
 DATA_DIR = os.environ.get("LG_AIMERS_DATA_DIR", "")
 pytestmark = [

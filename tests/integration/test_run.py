@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
-from conftest import SYNTHETIC, run_in_process, run_script, runs_of, tiny
+from helpers import SYNTHETIC, run_in_process, run_script, runs_of, tiny
 from leadconv import schema
 from leadconv.components.synthetic import write_synthetic
 from leadconv.engine.metrics import fold_f1

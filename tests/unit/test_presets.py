@@ -1,12 +1,12 @@
-"""Experiment presets (experiments/experiment/*.yaml): `python src/run.py +experiment=NAME`."""
+"""Experiment presets (experiments/experiment/*.yaml): `python src/run.py +experiment=NAME` (a preset run from
+another directory: tests/integration/test_presets_integration.py)."""
 
-import os
-import subprocess
-import sys
+import itertools
 
 import pytest
+from omegaconf import OmegaConf
 
-from conftest import ROOT, SYNTHETIC, TINY_MODEL, compose_config, runs_of
+from helpers import ROOT, compose_config
 from leadconv.engine.run import build_components
 
 PRESETS = sorted(p.stem for p in (ROOT / "experiments" / "experiment").glob("*.yaml"))
@@ -19,9 +19,15 @@ def hydra_config(overrides):
         return compose("config", overrides=overrides, return_hydra_config=True)
 
 
+def jobs(name: str) -> list[list[str]]:
+    """The overrides of each job a preset runs: one per combination of its grid's values (one job if no grid)."""
+    params = hydra_config([f"+experiment={name}"]).hydra.sweeper.get("params") or {}
+    grid = [[f"{key}={value}" for value in str(values).split(",")] for key, values in params.items()]
+    return [list(job) for job in itertools.product(*grid)]
+
+
 @pytest.mark.parametrize("name", PRESETS)
-def test_preset_composes_builds_and_states_its_question(name):
-    assert "# Question:" in (ROOT / "experiments" / "experiment" / f"{name}.yaml").read_text()
+def test_preset_composes_and_builds(name):
     cfg, _ = compose_config([f"+experiment={name}"])
     build_components(cfg)
     sweep = hydra_config([f"+experiment={name}"]).hydra.sweeper
@@ -30,6 +36,17 @@ def test_preset_composes_builds_and_states_its_question(name):
             build_components(compose_config([f"+experiment={name}", f"{key}={value}"])[0])
     if sweep.get("n_trials"):
         assert sweep.search_space.model, "an Optuna preset gets its model's search space"
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_job_of_a_preset_is_a_run_the_defaults_would_not_make(name):
+    """A preset asks a question of its own: each job it runs differs from `python src/run.py` without it,
+    and the jobs of a grid differ from each other (a value repeated, or overridden by the preset itself,
+    would compare a configuration with itself)."""
+    default = OmegaConf.to_yaml(compose_config([])[0])
+    configs = [OmegaConf.to_yaml(compose_config([f"+experiment={name}", *job])[0]) for job in jobs(name)]
+    assert default not in configs
+    assert len(set(configs)) == len(configs) == len(jobs(name))
 
 
 def test_default_suite_is_a_small_diverse_honest_multirun():
@@ -42,25 +59,3 @@ def test_default_suite_is_a_small_diverse_honest_multirun():
     # make submit's default selection stacks every member: none is left out by top_k or max_per_model
     select = compose_config([], config_name="ensemble")[0].select
     assert len(members) <= select.top_k and max(models.count(m) for m in models) <= select.max_per_model
-
-
-@pytest.mark.slow
-def test_preset_runs_from_another_working_directory(experiment, tmp_path):
-    args = [
-        "+experiment=smoke",
-        *SYNTHETIC,
-        *TINY_MODEL["lightgbm"],
-        f"tracking.experiment={experiment}",
-        f"hydra.run.dir={tmp_path}/out",
-    ]
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "src" / "run.py"), *args],
-        cwd=tmp_path,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    [run] = runs_of(experiment)
-    assert run.info.status == "FINISHED" and run.info.run_name == "smoke" and run.data.tags["dataset"] == "synthetic"

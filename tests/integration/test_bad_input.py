@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from conftest import run_script
+from helpers import run_script
 from leadconv.components.synthetic import write_synthetic
 
 

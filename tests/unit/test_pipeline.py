@@ -5,7 +5,7 @@ import pytest
 from hydra.utils import instantiate
 from sklearn.base import BaseEstimator
 
-from conftest import compose_config
+from helpers import TINY_MODEL, compose_config
 from leadconv.components.cv import StratifiedCV
 from leadconv.components.dataset import SyntheticData
 from leadconv.components.features import RawFeatures, categorical_columns
@@ -92,8 +92,6 @@ def test_interpolating_samplers_keep_real_category_codes(sampler, encoded, datas
     "model", ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"]
 )
 def test_every_model_learns_and_handles_unseen_test_values(model, dataset):
-    from conftest import TINY_MODEL
-
     cfg, _ = compose_config([f"model={model}", *TINY_MODEL[model]])
     pipeline = build_pipeline(RawFeatures(), None, instantiate(cfg.model))
     folds = StratifiedCV(n_splits=3).split(dataset.train, dataset.y)

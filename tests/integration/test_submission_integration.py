@@ -1,4 +1,5 @@
-"""`make submit`: competition-layout in, same rows out with is_converted filled; bad input writes nothing."""
+"""`make submit`: competition-layout in, same rows out with is_converted filled; bad input writes nothing
+(an output refused before any run is read: tests/unit/test_submission.py)."""
 
 import json
 import os
@@ -9,30 +10,16 @@ import mlflow
 import pandas as pd
 import pytest
 
-from conftest import ROOT, compose_config, run_in_process, run_script, runs_of, tiny
+from helpers import ROOT, compose_config, run_in_process, run_script, runs_of, submit_config, tiny
 from leadconv import schema
 from leadconv.components.synthetic import labelled_test, write_synthetic
-from leadconv.errors import ConfigError, DataError
+from leadconv.errors import DataError
 from leadconv.tasks.ensemble import build_ensemble
 from leadconv.tasks.submit import latest_ensemble, make_submission
 from leadconv.tracking import environment
 
 EXPERIMENT = "test-submission"
 REAL_DATA_DIR = Path(os.environ.get("LG_AIMERS_DATA_DIR", "/nonexistent"))
-
-
-def submit_config(experiment: str, input_path, output, *overrides: str):
-    return compose_config(
-        [
-            "select.dataset=synthetic",
-            f"tracking.experiment={experiment}",
-            f"input={input_path}",
-            f"output={output}",
-            "suite.enabled=false",
-            *overrides,
-        ],
-        config_name="submit",
-    )
 
 
 def ensemble_of(experiment: str, *overrides: str) -> str:
@@ -182,21 +169,6 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
         assert sidecar["environment"] == environment.versions()  # the software that scored the file
     assert sidecars[0.4]["test_prior_estimate"] > sidecars[0.05]["test_prior_estimate"] + 0.1
     assert sidecars[0.4]["threshold"] < sidecars[0.05]["threshold"]
-
-
-@pytest.mark.parametrize(
-    "output_name, message",
-    [("out.json", "ends in .json"), ("a_dir", "is a directory"), ("a_file/out.csv", "is a file, not a directory")],
-)
-def test_an_output_that_cannot_hold_the_submission_is_refused_before_scoring(
-    output_name, message, competition_file, tmp_path
-):
-    (tmp_path / "a_dir").mkdir()
-    (tmp_path / "a_file").write_text("keep me")
-    before = sorted(p.name for p in tmp_path.rglob("*"))
-    with pytest.raises(ConfigError, match=message):
-        make_submission(*submit_config("test-never-created", competition_file, tmp_path / output_name))
-    assert sorted(p.name for p in tmp_path.rglob("*")) == before and (tmp_path / "a_file").read_text() == "keep me"
 
 
 def without_column(path, out):

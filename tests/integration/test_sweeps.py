@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import SYNTHETIC, TINY_MODEL, run_script, runs_of
+from helpers import SYNTHETIC, TINY_MODEL, run_script, runs_of
 
 
 @pytest.mark.slow

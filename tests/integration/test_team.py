@@ -14,7 +14,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from optuna.trial import TrialState
 
-from conftest import ROOT, SYNTHETIC, TINY_MODEL, run_script
+from helpers import ROOT, SYNTHETIC, TINY_MODEL, run_script
 from leadconv.components.synthetic import write_synthetic
 from leadconv.tracking.servers import MlflowServer, Postgres, postgres_bin
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, run_script
+from helpers import ROOT, run_script
 
 SLOW_RUN = [
     "dataset=synthetic",

@@ -1,0 +1,31 @@
+"""`make submit` refuses an output that cannot hold the submission before it reads any run (the submissions
+themselves: tests/integration/test_submission_integration.py)."""
+
+import pytest
+
+from helpers import submit_config
+from leadconv.components.synthetic import write_synthetic
+from leadconv.errors import ConfigError
+from leadconv.tasks.submit import make_submission
+
+
+@pytest.fixture(scope="module")
+def competition_file(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("competition")
+    write_synthetic(directory, n_rows=300, n_test=50, seed=42)
+    return directory / "submission.csv"
+
+
+@pytest.mark.parametrize(
+    "output_name, message",
+    [("out.json", "ends in .json"), ("a_dir", "is a directory"), ("a_file/out.csv", "is a file, not a directory")],
+)
+def test_an_output_that_cannot_hold_the_submission_is_refused_before_scoring(
+    output_name, message, competition_file, tmp_path
+):
+    (tmp_path / "a_dir").mkdir()
+    (tmp_path / "a_file").write_text("keep me")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with pytest.raises(ConfigError, match=message):
+        make_submission(*submit_config("test-never-created", competition_file, tmp_path / output_name))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before and (tmp_path / "a_file").read_text() == "keep me"
