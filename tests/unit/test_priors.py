@@ -118,7 +118,7 @@ def test_fixed_prior_is_returned_as_given():
 )
 def test_a_prior_or_threshold_outside_0_1_is_refused(build):
     with pytest.raises(ValueError, match=r"must be .*\(0, 1\)"):
-        build()
+        build().check_params()
 
 
 def test_reweighted_f1_equals_f1_on_a_physically_resampled_copy():

@@ -31,7 +31,7 @@ def test_group_folds_never_share_a_customer_and_keep_large_customers_in_training
     for repeat in (0, 1):
         valid = np.concatenate([f.valid for f in folds if f.repeat == repeat])
         assert sorted(valid) == sorted(set(range(len(customers))) - set(never_validated))  # the rest once each
-    described = cv.describe()
+    described = cv.describe(dataset.groups)
     assert described["cv_rows_never_validated"] == len(never_validated)
     assert described["cv_train_only_groups"] == len(large) and described["cv_scheme"] == "group"
 
@@ -47,7 +47,7 @@ def test_stratified_keeps_identical_rows_in_one_fold(dataset):
     assert split_duplicates("same_fold") == 0
     assert split_duplicates("ignore") > 0
     with pytest.raises(ValueError, match="duplicates"):
-        StratifiedCV(duplicates="drop")
+        StratifiedCV(duplicates="drop").check_params()
 
 
 def test_target_rate_predicts_the_requested_share_of_test_rows():

@@ -28,6 +28,7 @@ class StratifiedCV:
 
     `duplicates=same_fold` keeps identical rows (same 28 features) in one fold, so a row is never
     validated by a model that trained on its copy; `ignore` splits rows as if all were distinct.
+    Parameters are stored as given and checked by `check_params()`, which split() runs first.
     """
 
     def __init__(self, n_splits: int = 5, n_repeats: int = 1, seed: int = 0, duplicates: str = "same_fold"):
@@ -35,10 +36,14 @@ class StratifiedCV:
         self.n_repeats = n_repeats
         self.seed = seed
         self.duplicates = duplicates
-        check_split_counts(n_splits, n_repeats)
-        check_duplicates(duplicates)
+
+    def check_params(self) -> None:
+        """Raise ValueError naming the first invalid parameter: before any data is read or fit."""
+        check_split_counts(self.n_splits, self.n_repeats)
+        check_duplicates(self.duplicates)
 
     def split(self, X, y, groups=None) -> list[Fold]:
+        self.check_params()
         if self.duplicates == "ignore":
             check_enough_groups(np.asarray(y), np.arange(len(y)), self.n_splits, "cv=stratified", "rows")
             splitter = RepeatedStratifiedKFold(n_splits=self.n_splits, n_repeats=self.n_repeats, random_state=self.seed)
@@ -48,7 +53,8 @@ class StratifiedCV:
         check_enough_groups(np.asarray(y), groups, self.n_splits, "cv=stratified", "distinct rows")
         return stratified_group_folds(X, y, groups, self.n_splits, self.n_repeats, self.seed)
 
-    def describe(self) -> dict:
+    def describe(self, groups=None) -> dict:
+        """The scheme as run parameters (`groups` is accepted for the same call as GroupCV's)."""
         return {"cv_scheme": "stratified", "cv_duplicates": self.duplicates, "cv_rows_never_validated": 0}
 
 
@@ -56,26 +62,33 @@ class GroupCV:
     """Stratified group k-fold on customers (`customer_idx`): every validation customer is unseen
     by its fold's models, as most test customers are. Customers owning more than
     `max_group_share` of the rows stay in every training fold and are never validated, so no
-    single customer decides a fold's score. Identical rows share a customer, hence a fold."""
+    single customer decides a fold's score. Identical rows share a customer, hence a fold.
+    Parameters are stored as given and checked by `check_params()`, which split() runs first;
+    describe(groups) reports on the same groups as split(groups), whether or not split() ran."""
 
     def __init__(self, n_splits: int = 5, n_repeats: int = 1, seed: int = 0, max_group_share: float = 0.02):
         self.n_splits = n_splits
         self.n_repeats = n_repeats
         self.seed = seed
         self.max_group_share = max_group_share
-        check_split_counts(n_splits, n_repeats)
-        if not 0 < float(max_group_share) <= 1:
-            raise ValueError(f"max_group_share must be in (0, 1], got {max_group_share!r}")
+
+    def check_params(self) -> None:
+        """Raise ValueError naming the first invalid parameter: before any data is read or fit."""
+        check_split_counts(self.n_splits, self.n_repeats)
+        if not 0 < float(self.max_group_share) <= 1:
+            raise ValueError(f"max_group_share must be in (0, 1], got {self.max_group_share!r}")
+
+    def _train_only(self, codes: np.ndarray) -> np.ndarray:
+        """Per group code: True for the customers above max_group_share of the rows (never validated)."""
+        return np.bincount(codes) > self.max_group_share * len(codes)
 
     def split(self, X, y, groups=None) -> list[Fold]:
+        self.check_params()
         if groups is None:
             raise ValueError("cv=group needs the customer of each row (customer_idx)")
         codes = group_codes(groups)
-        sizes = np.bincount(codes)
-        large = sizes > self.max_group_share * len(codes)
+        large = self._train_only(codes)
         train_only = np.flatnonzero(large[codes])
-        self.train_only_groups_ = int(large.sum())
-        self.rows_never_validated_ = len(train_only)
         rest = np.flatnonzero(~large[codes])
         check_enough_groups(
             np.asarray(y)[rest],
@@ -91,14 +104,19 @@ class GroupCV:
             Fold(f.repeat, f.fold, np.sort(np.concatenate([rest[f.train], train_only])), rest[f.valid]) for f in folds
         ]
 
-    def describe(self) -> dict:
+    def describe(self, groups) -> dict:
+        """The scheme as run parameters, with how many of `groups`' customers (those given to split())
+        stay in training only and how many rows are never validated: computed, not remembered."""
+        codes = group_codes(groups)
+        large = self._train_only(codes)
+        train_only_groups, rows_never_validated = int(large.sum()), int(large[codes].sum())
         return {
             "cv_scheme": "group",
             "cv_duplicates": "same_fold",
             "cv_group_column": "customer_idx",
             "cv_max_group_share": self.max_group_share,
-            "cv_train_only_groups": getattr(self, "train_only_groups_", None),
-            "cv_rows_never_validated": getattr(self, "rows_never_validated_", None),
+            "cv_train_only_groups": train_only_groups,
+            "cv_rows_never_validated": rows_never_validated,
         }
 
 

@@ -18,9 +18,11 @@ from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifie
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
 from xgboost import XGBClassifier
 
 from leadconv.components.features import categorical_columns
+from leadconv.components.stackers import binary_classes
 from leadconv.errors import ConfigError
 
 # Numeric settings every model factory shares, checked when the model is built (before any data is
@@ -190,26 +192,68 @@ def lightgbm(
 
 
 class _BuiltAtFit(ClassifierMixin, BaseEstimator):
-    """For libraries whose imbalance or categorical settings depend on the training fold."""
+    """For libraries whose imbalance or categorical settings depend on the training fold.
+
+    A binary classifier: `class_weight` weighs the second of `classes_` (a converted lead). A
+    DataFrame reaches the library as it is (its category columns are native categoricals); an
+    array is checked and converted by scikit-learn first.
+    """
 
     def fit(self, X, y):
-        self.model_ = self._build(X, y)
-        self.model_.fit(self._inputs(X), y)
-        self.classes_ = self.model_.classes_
+        if isinstance(X, pd.DataFrame):  # as it is: its category columns are the library's native categoricals
+            X, y = validate_data(self, X, y, skip_check_array=True)
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
+        self.classes_, codes = binary_classes(self, y)
+        self.model_ = self._build(X, codes)
+        self.model_.fit(self._inputs(X), codes)
         return self
+
+    def _checked(self, X):
+        """X to predict on, checked against what fit saw (n_features_in_, feature_names_in_)."""
+        check_is_fitted(self)
+        if isinstance(X, pd.DataFrame):
+            return validate_data(self, X, skip_check_array=True, reset=False)
+        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
 
     def _inputs(self, X):
         return X
 
     def predict_proba(self, X):
-        return self.model_.predict_proba(self._inputs(X))
+        """Columns follow `classes_`."""
+        X = self._inputs(self._checked(X))  # NotFittedError before fit
+        return self.model_.predict_proba(X)
 
     def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
     @property
     def feature_importances_(self):
         return self.model_.feature_importances_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # class_weight is the positive class's weight
+        tags.input_tags.allow_nan = True  # the boosting libraries route missing values themselves
+        tags.input_tags.categorical = True  # DataFrame columns of the category dtype
+        return tags
+
+    def __setstate__(self, state):
+        # models saved before they recorded n_features_in_ / feature_names_in_: read the columns off the
+        # library's model (XGBoost's feature_names_in_, CatBoost's feature_names_)
+        model = state.get("model_")
+        if model is not None and "n_features_in_" not in state:
+            names = getattr(model, "feature_names_in_", None)
+            if names is None:
+                names = getattr(model, "feature_names_", None)
+            if names is not None:
+                state = {**state, "n_features_in_": len(names)}
+                if list(names) != [str(i) for i in range(len(names))]:  # CatBoost's names for an array's columns
+                    state["feature_names_in_"] = np.asarray(names, dtype=object)
+        super().__setstate__(state)
 
 
 class XGBoostModel(_BuiltAtFit):
@@ -288,14 +332,16 @@ class CatBoostModel(_BuiltAtFit):
             depth=self.depth,
             l2_leaf_reg=self.l2_leaf_reg,
             class_weights=[1.0, positive_weight(self.class_weight, y)],
-            cat_features=categorical_columns(X),
+            cat_features=categorical_columns(X) if isinstance(X, pd.DataFrame) else None,
             thread_count=self.thread_count,
             random_seed=self.random_state,
             verbose=0,
             allow_writing_files=False,
         )
 
-    def _inputs(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _inputs(self, X):
         # integer codes: CatBoost accepts int or str categories, not the pandas category dtype
+        if not isinstance(X, pd.DataFrame):
+            return X
         categorical = categorical_columns(X)
         return X.assign(**{c: X[c].cat.codes for c in categorical})

@@ -64,8 +64,23 @@ def prior_shift_weights(y_true, test_prior: float, train_prior: float | None = N
     return np.where(y, test_prior / train_prior, (1 - test_prior) / (1 - train_prior))
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """A PriorEstimator's shared parameters, checked and converted."""
+
+    fallback: float
+    check_cuts: list[float]
+    max_spread: float
+    min_rows: int
+    n_bootstrap: int
+    confidence: float
+
+
 class PriorEstimator:
-    """Shared checks, fallback and bootstrap; subclasses give `_point(y, oof_proba, proba)`."""
+    """Shared checks, fallback and bootstrap; subclasses give `_point(y, oof_proba, proba)`.
+
+    Parameters are stored as given; `check_params()` raises ValueError naming the first invalid
+    one, and estimate() checks them before using them."""
 
     name = "estimator"
 
@@ -79,47 +94,60 @@ class PriorEstimator:
         check_cuts=(),
         max_spread: float = 0.1,
     ):
-        self.fallback = check_probability(fallback, "prior.fallback")
-        self.check_cuts = as_cuts(check_cuts, "prior.check_cuts", allow_empty=True)
-        self.max_spread = float(max_spread)
-        if int(min_rows) < 1 or int(n_bootstrap) < 0 or not 0 < float(confidence) < 1:
-            raise ValueError("prior.min_rows must be >= 1, prior.n_bootstrap >= 0 and prior.confidence in (0, 1)")
-        self.min_rows = int(min_rows)
-        self.n_bootstrap = int(n_bootstrap)
-        self.confidence = float(confidence)
+        self.fallback = fallback
+        self.min_rows = min_rows
+        self.n_bootstrap = n_bootstrap
+        self.confidence = confidence
         self.seed = seed
+        self.check_cuts = check_cuts
+        self.max_spread = max_spread
+
+    def check_params(self) -> None:
+        """Raise ValueError naming the first invalid parameter (the config key and what it accepts)."""
+        self._settings()
+
+    def _settings(self) -> _Settings:
+        fallback = check_probability(self.fallback, "prior.fallback")
+        check_cuts = as_cuts(self.check_cuts, "prior.check_cuts", allow_empty=True)
+        max_spread = float(self.max_spread)
+        if int(self.min_rows) < 1 or int(self.n_bootstrap) < 0 or not 0 < float(self.confidence) < 1:
+            raise ValueError("prior.min_rows must be >= 1, prior.n_bootstrap >= 0 and prior.confidence in (0, 1)")
+        return _Settings(
+            fallback, check_cuts, max_spread, int(self.min_rows), int(self.n_bootstrap), float(self.confidence)
+        )
 
     def estimate(self, y_oof, oof_proba, proba, bootstrap: bool = True) -> PriorEstimate:
         """The prior of the rows scored `proba`, from labelled out-of-fold rows (y_oof, oof_proba).
         `bootstrap=False` gives a quick point estimate, without interval or stability check (a search's
         per-fold reports)."""
+        self.check_params()
+        settings = self._settings()
         y, oof, scored = np.asarray(y_oof).astype(int), np.asarray(oof_proba, float), np.asarray(proba, float)
-        problem = self._unusable(y, oof, scored)
+        problem = self._unusable(y, oof, scored, settings)
         if problem is None:
             value = self._point(y, oof, scored)
             if not np.isfinite(value) or not 0 < value < 1:
                 problem = f"the {self.name} estimate {value:.3f} is outside (0, 1)"
         if problem is not None:
-            message = (
-                f"cannot estimate the prior of {len(scored)} rows ({problem}); using prior.fallback={self.fallback}"
-            )
+            fallback = settings.fallback
+            message = f"cannot estimate the prior of {len(scored)} rows ({problem}); using prior.fallback={fallback}"
             log.warning(message)
-            return PriorEstimate(self.fallback, self.fallback, self.fallback, "fallback", message)
-        low, high = self._interval(y, oof, scored) if bootstrap and self.n_bootstrap else (value, value)
-        spread, warning = self._stability(y, oof, scored, value) if bootstrap else (0.0, None)
+            return PriorEstimate(fallback, fallback, fallback, "fallback", message)
+        low, high = self._interval(y, oof, scored, settings) if bootstrap and settings.n_bootstrap else (value, value)
+        spread, warning = self._stability(y, oof, scored, value, settings) if bootstrap else (0.0, None)
         if warning:
             log.warning(warning)
         return PriorEstimate(float(value), low, high, self.name, warning, spread)
 
-    def _stability(self, y, oof, scored, value) -> tuple[float, str | None]:
+    def _stability(self, y, oof, scored, value, settings: _Settings) -> tuple[float, str | None]:
         """Under pure label shift every score cut tells the same prior (BBSE at each of `check_cuts`);
         estimates that disagree mean the file also differs from train in other ways (period,
         customers), and the estimate deserves less trust."""
-        if not self.check_cuts:
+        if not settings.check_cuts:
             return 0.0, None
-        others = {cut: bbse_point(y, oof, scored, [cut]) for cut in self.check_cuts}
+        others = {cut: bbse_point(y, oof, scored, [cut]) for cut in settings.check_cuts}
         spread = float(np.nanmax([value, *others.values()]) - np.nanmin([value, *others.values()]))
-        if spread <= self.max_spread:
+        if spread <= settings.max_spread:
             return spread, None
         detail = ", ".join(f"{v:.3f} at cut {c:g}" for c, v in others.items())
         return spread, (
@@ -128,9 +156,9 @@ class PriorEstimator:
             "and forecast_f1 with care"
         )
 
-    def _unusable(self, y, oof, scored) -> str | None:
-        if len(scored) < self.min_rows:
-            return f"fewer than prior.min_rows={self.min_rows} rows"
+    def _unusable(self, y, oof, scored, settings: _Settings) -> str | None:
+        if len(scored) < settings.min_rows:
+            return f"fewer than prior.min_rows={settings.min_rows} rows"
         if not (np.isfinite(scored).all() and np.isfinite(oof).all()):
             return "missing or infinite probabilities"
         if y.min() == y.max():
@@ -139,15 +167,15 @@ class PriorEstimator:
             return "every row has the same probability"
         return None
 
-    def _interval(self, y, oof, scored) -> tuple[float, float]:
+    def _interval(self, y, oof, scored, settings: _Settings) -> tuple[float, float]:
         rng = np.random.default_rng(self.seed)
         values = []
-        for _ in range(self.n_bootstrap):
+        for _ in range(settings.n_bootstrap):
             i, j = rng.integers(0, len(y), len(y)), rng.integers(0, len(scored), len(scored))
             if y[i].min() != y[i].max():
                 values.append(self._point(y[i], oof[i], scored[j]))
         values = np.clip(np.asarray(values, float), 0.0, 1.0)
-        tail = (1 - self.confidence) / 2
+        tail = (1 - settings.confidence) / 2
         return float(np.nanquantile(values, tail)), float(np.nanquantile(values, 1 - tail))
 
     def _point(self, y, oof, scored) -> float:
@@ -170,10 +198,14 @@ class BBSE(PriorEstimator):
 
     def __init__(self, cuts=(0.5,), **kwargs):
         super().__init__(**kwargs)
-        self.cuts = as_cuts(cuts, "prior.cuts")
+        self.cuts = cuts
+
+    def check_params(self) -> None:
+        super().check_params()
+        as_cuts(self.cuts, "prior.cuts")
 
     def _point(self, y, oof, scored) -> float:
-        return bbse_point(y, oof, scored, self.cuts)
+        return bbse_point(y, oof, scored, as_cuts(self.cuts, "prior.cuts"))
 
 
 def bbse_point(y, oof, scored, cuts) -> float:
@@ -207,17 +239,23 @@ class EM(PriorEstimator):
 
     def __init__(self, max_iter: int = 1000, tol: float = 1e-7, **kwargs):
         super().__init__(**kwargs)
-        self.max_iter = int(max_iter)
-        self.tol = float(tol)
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def check_params(self) -> None:
+        super().check_params()
+        int(self.max_iter)  # as before: a value that is not a number fails here
+        float(self.tol)
 
     def _point(self, y, oof, scored) -> float:
+        max_iter, tol = int(self.max_iter), float(self.tol)
         calibrated = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4).fit(oof, y).predict(scored)
         source = y.mean()
         prior = source
-        for _ in range(self.max_iter):
+        for _ in range(max_iter):
             up, down = calibrated * prior / source, (1 - calibrated) * (1 - prior) / (1 - source)
             updated = float(np.mean(up / (up + down)))
-            if abs(updated - prior) < self.tol:
+            if abs(updated - prior) < tol:
                 return updated
             prior = updated
         return prior
@@ -229,7 +267,11 @@ class FixedPrior:
     name = "fixed"
 
     def __init__(self, value: float = 0.25):
-        self.value = check_probability(value, "prior.value")
+        self.value = value
+
+    def check_params(self) -> None:
+        check_probability(self.value, "prior.value")
 
     def estimate(self, y_oof=None, oof_proba=None, proba=None, bootstrap: bool = True) -> PriorEstimate:
-        return PriorEstimate(self.value, self.value, self.value, self.name)
+        value = check_probability(self.value, "prior.value")
+        return PriorEstimate(value, value, value, self.name)

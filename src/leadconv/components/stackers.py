@@ -1,7 +1,8 @@
 """Meta-models (`stacker=` group) that combine base runs' probabilities into one.
 
-Each takes a DataFrame with one column of probabilities per base run and follows scikit-learn's
-classifier API; `weights()` says how much each base run counts, for logging.
+Each takes one column of positive-class probabilities per base run (a DataFrame whose columns
+name the runs, or an array) and follows scikit-learn's classifier API for a binary target;
+`weights()` says how much each base run counts, for logging.
 """
 
 from __future__ import annotations
@@ -11,31 +12,84 @@ import pandas as pd
 from lightgbm import LGBMClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+
+def binary_classes(estimator, y) -> tuple[np.ndarray, np.ndarray]:
+    """(classes_, y as 0/1 codes) for a binary target; the second class is the positive one."""
+    check_classification_targets(y)
+    target = type_of_target(y, input_name="y", raise_unknown=True)
+    if target != "binary":
+        raise ValueError(f"Only binary classification is supported. The type of the target is {target}.")
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) != 2:
+        raise ValueError(f"{type(estimator).__name__} needs both classes in y, got one class: {classes.tolist()}")
+    return classes, codes
 
 
 class _Stacker(ClassifierMixin, BaseEstimator):
-    def fit(self, X: pd.DataFrame, y):
-        self.columns_ = list(X.columns)
-        self.classes_ = np.array([0, 1])
-        self._fit(X.to_numpy(float), np.asarray(y))
+    _finite: bool | str = True  # check_array's ensure_all_finite: "allow-nan" where the meta-model handles NaN
+    # True where it learns no decision from the inputs, which it reads as probabilities: scikit-learn's
+    # accuracy check feeds arbitrary features (the poor_score tag)
+    _reads_probabilities = False
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=self._finite)
+        self.classes_, _ = binary_classes(self, y)
+        self._fit(X, y)
         return self
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        positive = self._score(X[self.columns_].to_numpy(float))
+    def predict_proba(self, X) -> np.ndarray:
+        """Column 1 is the probability of `classes_[1]` (a converted lead)."""
+        positive = self._score(self._inputs(X))
         return np.column_stack([1.0 - positive, positive])
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+    def predict(self, X) -> np.ndarray:
+        positive = self.predict_proba(X)[:, 1] >= 0.5
+        return self.classes_[positive.astype(int)]
+
+    def _inputs(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        names = getattr(self, "feature_names_in_", None)
+        if isinstance(X, pd.DataFrame) and names is not None and set(names) <= set(X.columns):
+            X = X[list(names)]  # the base runs by name: callers may list them in another order, or more of them
+        return validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=self._finite)
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         pass
 
+    def _names(self) -> list:
+        """The base runs (the fitted DataFrame's columns), else x0, x1, … for an array."""
+        names = getattr(self, "feature_names_in_", None)
+        return list(names) if names is not None else [f"x{i}" for i in range(self.n_features_in_)]
+
     def weights(self) -> pd.Series:
-        return pd.Series(1.0 / len(self.columns_), index=self.columns_)
+        check_is_fitted(self)
+        return pd.Series(1.0 / self.n_features_in_, index=self._names())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # it combines positive-class probabilities
+        tags.classifier_tags.poor_score = self._reads_probabilities
+        tags.input_tags.allow_nan = self._finite == "allow-nan"
+        return tags
+
+    def __setstate__(self, state):
+        # stackers saved before n_features_in_ / feature_names_in_ named their columns `columns_`
+        if "columns_" in state and "n_features_in_" not in state:
+            state = dict(state)
+            columns = state.pop("columns_")
+            state["n_features_in_"] = len(columns)
+            if columns and all(isinstance(c, str) for c in columns):
+                state["feature_names_in_"] = np.asarray(columns, dtype=object)
+        super().__setstate__(state)
 
 
 class MeanStacker(_Stacker):
     """The plain mean of the base probabilities: nothing is learned."""
+
+    _reads_probabilities = True
 
     def _score(self, X):
         return X.mean(axis=1)
@@ -47,6 +101,8 @@ class RankMeanStacker(_Stacker):
     Quantiles against the fitted out-of-fold distribution (not ranks within the rows being
     scored) keep the scale the same for out-of-fold rows, the test file and any new file.
     """
+
+    _reads_probabilities = True
 
     def _fit(self, X, y):
         self.reference_ = [np.sort(column) for column in X.T]
@@ -80,15 +136,23 @@ class LogisticStacker(_Stacker):
         return self.model_.predict_proba(self._logit(X))[:, 1]
 
     def weights(self) -> pd.Series:
-        return pd.Series(self.model_.coef_[0], index=self.columns_)
+        check_is_fitted(self)
+        return pd.Series(self.model_.coef_[0], index=self._names())
 
     @property
-    def intercept(self) -> float:
+    def intercept_(self) -> float:
+        """The fitted intercept on the logit scale."""
         return float(self.model_.intercept_[0])
+
+    @property
+    def n_iter_(self) -> np.ndarray:
+        return self.model_.n_iter_
 
 
 class LightGBMStacker(_Stacker):
     """A small LightGBM on the base probabilities: can learn interactions, easily overfits."""
+
+    _finite = "allow-nan"  # LightGBM routes missing values itself
 
     def __init__(
         self,
@@ -125,5 +189,6 @@ class LightGBMStacker(_Stacker):
 
     def weights(self) -> pd.Series:
         """Share of the total split gain per base run."""
+        check_is_fitted(self)
         gain = np.asarray(self.model_.feature_importances_, float)
-        return pd.Series(gain / max(gain.sum(), 1e-12), index=self.columns_)
+        return pd.Series(gain / max(gain.sum(), 1e-12), index=self._names())

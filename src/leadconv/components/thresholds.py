@@ -19,15 +19,22 @@ def best_f1_threshold(y_true, proba) -> float:
 class ThresholdRule:
     """Chooses the threshold for the rows being scored (`proba`, whose prior is `prior`) from the
     labelled out-of-fold rows. `validation_threshold` is the rule's choice for the out-of-fold rows
-    themselves, at their own prior: the threshold behind a run's `cv_f1`."""
+    themselves, at their own prior: the threshold behind a run's `cv_f1`.
+
+    A rule stores its parameters as given; `check_params()` raises ValueError naming the first
+    invalid one, and choose() and validation_threshold() check them before using them."""
 
     name = "rule"
     needs_prior = False  # True: choose() needs the scored rows' prior (estimated by the prior= group)
+
+    def check_params(self) -> None:
+        """Raise ValueError naming the first invalid parameter (the config key and what it accepts)."""
 
     def choose(self, y_true, oof_proba, proba=None, prior: float | None = None) -> float:
         raise NotImplementedError
 
     def validation_threshold(self, y_true, oof_proba) -> float:
+        self.check_params()
         return best_f1_threshold(y_true, oof_proba)
 
 
@@ -46,13 +53,19 @@ class Fixed(ThresholdRule):
     name = "fixed"
 
     def __init__(self, value: float = 0.5):
-        self.value = check_probability(value, "threshold.value")
+        self.value = value
+
+    def check_params(self) -> None:
+        self._value()
+
+    def _value(self) -> float:
+        return check_probability(self.value, "threshold.value")
 
     def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
-        return self.value
+        return self._value()
 
     def validation_threshold(self, y_true, oof_proba) -> float:
-        return self.value
+        return self._value()
 
 
 class TargetRate(ThresholdRule):
@@ -64,13 +77,17 @@ class TargetRate(ThresholdRule):
     name = "target_rate"
 
     def __init__(self, rate: float = 0.2):
-        self.rate = check_probability(rate, "threshold.rate")
+        self.rate = rate
+
+    def check_params(self) -> None:
+        check_probability(self.rate, "threshold.rate")
 
     def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
+        rate = check_probability(self.rate, "threshold.rate")
         if proba is None or len(proba) == 0:
             raise ValueError("threshold=target_rate needs the scored rows' probabilities")
         ranked = np.sort(np.asarray(proba, dtype=float))[::-1]
-        k = max(1, round(self.rate * len(ranked)))
+        k = max(1, round(rate * len(ranked)))
         return float(ranked[k - 1])  # proba >= threshold marks the k most likely rows (more on ties)
 
 
@@ -89,22 +106,31 @@ class PriorShift(ThresholdRule):
     name = "prior_shift"
 
     def __init__(self, test_prior: float | str = "auto", train_prior: float | None = None):
+        self.test_prior = test_prior
+        self.train_prior = train_prior
+
+    def check_params(self) -> None:
+        self._priors()
+
+    def _priors(self) -> tuple[float | str, float | None]:
+        """(test_prior as a number or AUTO, train_prior as a number or None), checked."""
+        test_prior, train_prior = self.test_prior, self.train_prior
         if test_prior != AUTO:
             test_prior = check_probability(test_prior, "threshold.test_prior", or_auto=True)
         if train_prior is not None:
             train_prior = check_probability(train_prior, "threshold.train_prior")
-        self.test_prior = test_prior
-        self.train_prior = train_prior
+        return test_prior, train_prior
 
     @property
     def needs_prior(self) -> bool:
         return self.test_prior == AUTO
 
     def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
-        target = prior if self.needs_prior else self.test_prior
+        test_prior, train_prior = self._priors()
+        target = prior if test_prior == AUTO else test_prior
         if target is None:
             raise ValueError("threshold=prior_shift with test_prior=auto needs the scored rows' estimated prior")
-        weights = prior_shift_weights(y_true, float(target), self.train_prior)
+        weights = prior_shift_weights(y_true, float(target), train_prior)
         precision, recall, thresholds = precision_recall_curve(y_true, oof_proba, sample_weight=weights)
         f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
         return float(thresholds[np.argmax(f1[:-1])])

@@ -56,6 +56,8 @@ def build_components(cfg: DictConfig) -> Components:
             built[group] = instantiate(cfg[group], _convert_="all")  # plain lists and dicts: picklable, skops-safe
             if group == "model":
                 check_params(built[group])
+            elif hasattr(built[group], "check_params"):
+                built[group].check_params()
         except Exception as error:  # noqa: BLE001 - any construction error becomes one line naming the group
             cause = error.__cause__ or error
             raise ConfigError(

@@ -222,6 +222,8 @@ def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
 def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     """Select, stack, decide for the test file's prior, score and log; returns the metrics and the run id."""
     stacker, rule, prior = (instantiate(cfg[group], _convert_="all") for group in ("stacker", "threshold", "prior"))
+    rule.check_params()
+    prior.check_params()
     if cfg.select.metric not in OBJECTIVES:
         raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     tracking.setup_from(cfg)
@@ -245,8 +247,8 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
         mlflow.set_tags(decision.tags() | ({"mixed_environment": mixed[:5000]} if mixed else {}))
         environment.log_environment()
         mlflow.log_metrics(metrics | {f"stacker_weight.{run_id}": float(w) for run_id, w in weights.items()})
-        if hasattr(final, "intercept"):
-            mlflow.log_metric("stacker_intercept", final.intercept)
+        if hasattr(final, "intercept_"):
+            mlflow.log_metric("stacker_intercept", final.intercept_)
         log_predictions(oof, base.test.index, test_proba, decision.threshold)
         tracking.log_frame(base.oof.assign(y_true=base.y).reset_index(names="row"), "predictions/base_oof.parquet")
         tracking.log_frame(base_table(runs, weights), "stacker_weights.csv")

@@ -43,7 +43,7 @@ def run_experiment(
         mlflow.log_params(
             {
                 "sampler_categorical_handling": categorical_handling(parts.sampler),
-                **parts.cv.describe(),
+                **parts.cv.describe(dataset.groups),
                 "threshold_rule": parts.threshold.name,
             }
         )

@@ -138,6 +138,8 @@ def decide_for_file(cfg: DictConfig, run: Run, proba: np.ndarray) -> Decision:
     """The threshold for this file's own estimated prior, from the ensemble's out-of-fold predictions
     (the submit config's threshold= and prior= groups decide; the ensemble's logged test threshold does not)."""
     rule, prior = (instantiate(cfg[group], _convert_="all") for group in ("threshold", "prior"))
+    rule.check_params()
+    prior.check_params()
     return decide(rule, prior, store.read_frame(run.info.run_id, "predictions/oof.parquet"), proba)
 
 
