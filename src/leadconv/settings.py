@@ -1,13 +1,12 @@
 """Every environment variable that crosses a process boundary, in one place.
 
-A sweep's own process exports its context (`export_sweep`) before it launches jobs; a job, in the
+A sweep's own process exports its context (`set_sweep`) before it launches jobs; a job, in the
 same process or in a joblib worker that inherited the environment, reads it back (`sweep_context`).
 Nothing else in the package reads or writes `LEADCONV_*` variables.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -42,22 +41,13 @@ def sweep_context() -> SweepContext:
 
 
 def set_sweep(**values: str | None) -> None:
-    """Export (or, for None, remove) fields of the sweep context for the jobs launched from here on."""
+    """Export (or, for None, remove) fields of the sweep context for the jobs launched from here on;
+    `set_sweep(**dict.fromkeys(names))` removes them again when the sweep ends."""
     for name, value in values.items():
         if value is None:
             os.environ.pop(ENV_NAMES[name], None)
         else:
             os.environ[ENV_NAMES[name]] = value
-
-
-@contextlib.contextmanager
-def export_sweep(**values: str):
-    """The sweep context exported while the block launches jobs, removed afterwards."""
-    set_sweep(**values)
-    try:
-        yield
-    finally:
-        set_sweep(**dict.fromkeys(values))
 
 
 def data_dir(default: Path) -> Path:

@@ -1,4 +1,4 @@
-"""python -m leadconv.tasks.candidates: candidates judged on held-out customers, fits cached per run."""
+"""python -m leadconv.candidates (the README command): candidates judged on held-out customers, fits cached per run."""
 
 import subprocess
 import sys
@@ -30,7 +30,7 @@ def write_candidates(path, lgb=LGB, members="[lgb, logreg]"):
 def judge(candidates, tmp_path, *extra):
     args = ["--candidates", str(candidates), "--holdouts", "1", "--draws", "3", "--n-jobs", "1"]
     args += ["--cache", str(tmp_path / "cache"), "--no-mlflow", *extra, *COMMON]
-    command = [sys.executable, "-m", "leadconv.tasks.candidates", *args]
+    command = [sys.executable, "-m", "leadconv.candidates", *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 from xgboost import XGBClassifier
 
 from leadconv.components.features import categorical_columns
-from leadconv.components.stackers import binary_classes
+from leadconv.components.labels import binary_classes
 from leadconv.errors import ConfigError
 
 # Numeric settings every model factory shares, checked when the model is built (before any data is

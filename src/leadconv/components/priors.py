@@ -120,8 +120,7 @@ class PriorEstimator:
         """The prior of the rows scored `proba`, from labelled out-of-fold rows (y_oof, oof_proba).
         `bootstrap=False` gives a quick point estimate, without interval or stability check (a search's
         per-fold reports)."""
-        self.check_params()
-        settings = self._settings()
+        settings = self._settings()  # checks the shared parameters (BBSE's cuts: in _point)
         y, oof, scored = np.asarray(y_oof).astype(int), np.asarray(oof_proba, float), np.asarray(proba, float)
         problem = self._unusable(y, oof, scored, settings)
         if problem is None:

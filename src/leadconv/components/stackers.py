@@ -12,20 +12,9 @@ import pandas as pd
 from lightgbm import LGBMClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-
-def binary_classes(estimator, y) -> tuple[np.ndarray, np.ndarray]:
-    """(classes_, y as 0/1 codes) for a binary target; the second class is the positive one."""
-    check_classification_targets(y)
-    target = type_of_target(y, input_name="y", raise_unknown=True)
-    if target != "binary":
-        raise ValueError(f"Only binary classification is supported. The type of the target is {target}.")
-    classes, codes = np.unique(y, return_inverse=True)
-    if len(classes) != 2:
-        raise ValueError(f"{type(estimator).__name__} needs both classes in y, got one class: {classes.tolist()}")
-    return classes, codes
+from leadconv.components.labels import binary_classes
 
 
 class _Stacker(ClassifierMixin, BaseEstimator):

@@ -10,10 +10,16 @@ from leadconv.components.priors import check_probability, prior_shift_weights
 AUTO = "auto"  # threshold.test_prior: the prior the prior= group estimates for each scored file
 
 
-def best_f1_threshold(y_true, proba) -> float:
-    precision, recall, thresholds = precision_recall_curve(y_true, proba)
+def f1_curve(y_true, proba, sample_weight=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(F1, precision, recall) at each of the candidate `thresholds` (the 4th array) of the PR curve."""
+    precision, recall, thresholds = precision_recall_curve(y_true, proba, sample_weight=sample_weight)
     f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
-    return float(thresholds[np.argmax(f1[:-1])])
+    return f1[:-1], precision[:-1], recall[:-1], thresholds
+
+
+def best_f1_threshold(y_true, proba, sample_weight=None) -> float:
+    f1, _, _, thresholds = f1_curve(y_true, proba, sample_weight)
+    return float(thresholds[np.argmax(f1)])
 
 
 class ThresholdRule:
@@ -56,16 +62,14 @@ class Fixed(ThresholdRule):
         self.value = value
 
     def check_params(self) -> None:
-        self._value()
-
-    def _value(self) -> float:
-        return check_probability(self.value, "threshold.value")
+        check_probability(self.value, "threshold.value")
 
     def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
-        return self._value()
+        self.check_params()
+        return float(self.value)
 
     def validation_threshold(self, y_true, oof_proba) -> float:
-        return self._value()
+        return self.choose(y_true, oof_proba)
 
 
 class TargetRate(ThresholdRule):
@@ -83,11 +87,11 @@ class TargetRate(ThresholdRule):
         check_probability(self.rate, "threshold.rate")
 
     def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
-        rate = check_probability(self.rate, "threshold.rate")
+        self.check_params()
         if proba is None or len(proba) == 0:
             raise ValueError("threshold=target_rate needs the scored rows' probabilities")
         ranked = np.sort(np.asarray(proba, dtype=float))[::-1]
-        k = max(1, round(rate * len(ranked)))
+        k = max(1, round(float(self.rate) * len(ranked)))
         return float(ranked[k - 1])  # proba >= threshold marks the k most likely rows (more on ties)
 
 
@@ -110,27 +114,20 @@ class PriorShift(ThresholdRule):
         self.train_prior = train_prior
 
     def check_params(self) -> None:
-        self._priors()
-
-    def _priors(self) -> tuple[float | str, float | None]:
-        """(test_prior as a number or AUTO, train_prior as a number or None), checked."""
-        test_prior, train_prior = self.test_prior, self.train_prior
-        if test_prior != AUTO:
-            test_prior = check_probability(test_prior, "threshold.test_prior", or_auto=True)
-        if train_prior is not None:
-            train_prior = check_probability(train_prior, "threshold.train_prior")
-        return test_prior, train_prior
+        if self.test_prior != AUTO:
+            check_probability(self.test_prior, "threshold.test_prior", or_auto=True)
+        if self.train_prior is not None:
+            check_probability(self.train_prior, "threshold.train_prior")
 
     @property
     def needs_prior(self) -> bool:
         return self.test_prior == AUTO
 
     def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
-        test_prior, train_prior = self._priors()
-        target = prior if test_prior == AUTO else test_prior
+        self.check_params()
+        target = prior if self.needs_prior else self.test_prior
         if target is None:
             raise ValueError("threshold=prior_shift with test_prior=auto needs the scored rows' estimated prior")
+        train_prior = None if self.train_prior is None else float(self.train_prior)
         weights = prior_shift_weights(y_true, float(target), train_prior)
-        precision, recall, thresholds = precision_recall_curve(y_true, oof_proba, sample_weight=weights)
-        f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
-        return float(thresholds[np.argmax(f1[:-1])])
+        return best_f1_threshold(y_true, oof_proba, sample_weight=weights)

@@ -48,21 +48,26 @@ class RunOutcome:
     metrics: dict[str, float]
 
 
+def build(cfg: DictConfig, group: str):
+    """The component of config group `group`, its parameters checked: a bad value fails here, in one
+    line naming the group, before any data is read or fit."""
+    try:
+        built = instantiate(cfg[group], _convert_="all")  # plain lists and dicts: picklable, skops-safe
+        if group == "model":
+            check_params(built)
+        elif hasattr(built, "check_params"):
+            built.check_params()
+    except Exception as error:  # noqa: BLE001 - any construction error becomes one line naming the group
+        cause = error.__cause__ or error
+        raise ConfigError(
+            f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/"
+        ) from None
+    return built
+
+
 def build_components(cfg: DictConfig) -> Components:
-    """Instantiate every `_target_`; a bad value fails here, before any fitting or logging."""
-    built = {}
-    for group in GROUPS:
-        try:
-            built[group] = instantiate(cfg[group], _convert_="all")  # plain lists and dicts: picklable, skops-safe
-            if group == "model":
-                check_params(built[group])
-            elif hasattr(built[group], "check_params"):
-                built[group].check_params()
-        except Exception as error:  # noqa: BLE001 - any construction error becomes one line naming the group
-            cause = error.__cause__ or error
-            raise ConfigError(
-                f"cannot build {group} from its config: {cause}; fix the {group}.* override or conf/{group}/"
-            ) from None
+    """Every component of a run (`build` for each group)."""
+    built = {group: build(cfg, group) for group in GROUPS}
     if hasattr(built["sampler"], "check_features"):
         built["sampler"].check_features(built["features"])
     objective = cfg.get("objective", "forecast_f1")

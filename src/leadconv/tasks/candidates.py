@@ -1,6 +1,6 @@
 """Which candidate ranks unseen customers' leads best? (`make stronger-models`)
 
-    python -m leadconv.tasks.candidates [--holdouts 3] [--draws 20] [--only NAME ...] [--output FILE] [overrides]
+    python -m leadconv.candidates [--holdouts 3] [--draws 20] [--only NAME ...] [--output FILE] [overrides]
 
 The candidates are listed in `experiments/candidates.yaml`: a *run* is a list of Hydra overrides
 (as `python src/run.py` takes them); an *ensemble* names runs and a stacker (`conf/stacker/`).
@@ -154,7 +154,7 @@ def log_to_mlflow(table: pd.DataFrame, runs, ensembles, common: list[str], holdo
 
 
 def render(table: pd.DataFrame, runs, ensembles, common: list[str], holdouts: int, draws: int) -> str:
-    command = " ".join(["python -m leadconv.tasks.candidates", f"--holdouts {holdouts} --draws {draws}", *common])
+    command = " ".join(["python -m leadconv.candidates", f"--holdouts {holdouts} --draws {draws}", *common])
     lines = [
         f"`{command}`: {holdouts} hold-out(s) of unseen customers, each resampled {draws} times to a "
         f"{PRIOR:.0%} prior; means over hold-outs (F1 std over hold-outs alongside).",
@@ -177,7 +177,7 @@ def render(table: pd.DataFrame, runs, ensembles, common: list[str], holdouts: in
 
 @task_wrapper
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m leadconv.tasks.candidates", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m leadconv.candidates", description=__doc__.split("\n")[0])
     parser.add_argument("--candidates", type=Path, default=CANDIDATES, help="the YAML listing runs and ensembles")
     parser.add_argument("--only", nargs="+", help="judge only these candidates (default: all)")
     parser.add_argument("--holdouts", type=int, default=3, help="customer hold-outs (seed, seed+1, ...)")

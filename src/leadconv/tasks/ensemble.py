@@ -17,7 +17,6 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
-from hydra.utils import instantiate
 from mlflow.entities import Run
 from omegaconf import DictConfig
 from sklearn.base import clone
@@ -25,6 +24,7 @@ from sklearn.base import clone
 from leadconv import schema
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
+from leadconv.engine.run import build
 from leadconv.errors import ConfigError, DataError
 from leadconv.tracking import environment, persistence
 from leadconv.tracking import log as tracking
@@ -221,9 +221,7 @@ def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
 
 def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     """Select, stack, decide for the test file's prior, score and log; returns the metrics and the run id."""
-    stacker, rule, prior = (instantiate(cfg[group], _convert_="all") for group in ("stacker", "threshold", "prior"))
-    rule.check_params()
-    prior.check_params()
+    stacker, rule, prior = (build(cfg, group) for group in ("stacker", "threshold", "prior"))
     if cfg.select.metric not in OBJECTIVES:
         raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     tracking.setup_from(cfg)

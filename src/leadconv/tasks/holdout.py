@@ -1,6 +1,6 @@
 """Which validation scheme predicts the score on customers never seen in training?
 
-    python -m leadconv.tasks.holdout [Hydra overrides, e.g. model=logreg features=engineered]
+    python -m leadconv.holdout [Hydra overrides, e.g. model=logreg features=engineered]
 
 Holds out a fifth of the training customers (chosen at random, never the few large customers)
 as a stand-in for the competition's test file, whose rows mostly come from unseen customers. Each
@@ -75,7 +75,7 @@ def compare(overrides: list[str], share: float = 0.2) -> pd.DataFrame:
 
 def render(table: pd.DataFrame, overrides: list[str]) -> str:
     lines = [
-        f"`python -m leadconv.tasks.holdout {' '.join(overrides)}` ({table['held_out_rows'].iloc[0]} held-out rows "
+        f"`python -m leadconv.holdout {' '.join(overrides)}` ({table['held_out_rows'].iloc[0]} held-out rows "
         f"of unseen customers, positive rate {table['held_out_positive_rate'].iloc[0]:.3f}):",
         "",
         "| cv | CV F1 | threshold | F1 on held-out customers | CV F1 − held-out F1 |",

@@ -4,7 +4,7 @@
     make label-shift      # both systems, writes experiments/label_shift.md
 
 A fifth of the training customers (never the few large ones) is held out, as in
-`python -m leadconv.tasks.holdout`. The system (one run as composed from the overrides, or the
+`python -m leadconv.holdout`. The system (one run as composed from the overrides, or the
 default suite's members stacked by the logreg stacker) is cross-validated on the rest with
 `cv=group`; its fold models score the held-out rows and the competition's test file. The held-out
 rows are then resampled, without replacement, to priors 0.05, 0.10, 0.25 and 0.35 (`--draws`

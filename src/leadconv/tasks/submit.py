@@ -23,7 +23,6 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
-from hydra.utils import instantiate
 from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 from omegaconf import DictConfig, OmegaConf
@@ -31,6 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 from leadconv import PROJECT_ROOT, schema
 from leadconv.components.dataset import check_columns, check_ids, normalise_types, read_csv
 from leadconv.engine.decision import Decision, decide
+from leadconv.engine.run import build
 from leadconv.errors import ConfigError, DataError
 from leadconv.tasks.ensemble import build_ensemble, candidate_runs
 from leadconv.tracking import environment
@@ -137,9 +137,7 @@ def fill_predictions(text: pd.DataFrame, proba: np.ndarray, threshold: float) ->
 def decide_for_file(cfg: DictConfig, run: Run, proba: np.ndarray) -> Decision:
     """The threshold for this file's own estimated prior, from the ensemble's out-of-fold predictions
     (the submit config's threshold= and prior= groups decide; the ensemble's logged test threshold does not)."""
-    rule, prior = (instantiate(cfg[group], _convert_="all") for group in ("threshold", "prior"))
-    rule.check_params()
-    prior.check_params()
+    rule, prior = (build(cfg, group) for group in ("threshold", "prior"))
     return decide(rule, prior, store.read_frame(run.info.run_id, "predictions/oof.parquet"), proba)
 
 

@@ -8,7 +8,9 @@ matplotlib.use("Agg")  # headless: runs, tests and CI have no display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, precision_recall_curve
+from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay
+
+from leadconv.components.thresholds import f1_curve
 
 
 def pr_curve(y, proba):
@@ -28,12 +30,11 @@ def confusion(y, predicted):
 
 
 def f1_vs_threshold(y, proba, threshold: float):
-    precision, recall, thresholds = precision_recall_curve(y, proba)
-    f1 = 2 * precision * recall / np.clip(precision + recall, 1e-12, None)
+    f1, precision, recall, thresholds = f1_curve(y, proba)
     fig, ax = plt.subplots(figsize=(5, 4))
-    ax.plot(thresholds, f1[:-1], label="F1")
-    ax.plot(thresholds, precision[:-1], alpha=0.5, label="precision")
-    ax.plot(thresholds, recall[:-1], alpha=0.5, label="recall")
+    ax.plot(thresholds, f1, label="F1")
+    ax.plot(thresholds, precision, alpha=0.5, label="precision")
+    ax.plot(thresholds, recall, alpha=0.5, label="recall")
     ax.axvline(threshold, color="k", linestyle="--", label=f"threshold {threshold:.3f}")
     ax.set_xlabel("threshold")
     ax.legend()
