@@ -60,6 +60,8 @@ def task_wrapper(task):
 
     @functools.wraps(task)
     def wrapped(cfg):
+        if not logging.getLogger().handlers:  # a module main (no Hydra logging): summaries on the terminal
+            logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
         try:
             return task(cfg)
         except Exception as error:

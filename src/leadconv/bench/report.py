@@ -64,6 +64,9 @@ print("bare F1@0.5", round(f1_score(y, oof >= 0.5), 4))
 """
 
 
+RUN_NAME = "bench"  # the name of every run make bench logs (latest_run finds it by that)
+
+
 def measure(command: list[str], env: dict) -> dict:
     """Wall seconds and peak RSS (GiB) of one child process."""
     start = time.perf_counter()
@@ -78,12 +81,28 @@ def measure(command: list[str], env: dict) -> dict:
     return {"seconds": seconds, "peak_gib": usage.ru_maxrss / 1024**2, "output": output}
 
 
-def fit_seconds(run_output: str) -> float:
-    """The run's CV loop time, from its MLflow record (the summary line names the run)."""
+def latest_run():
+    """The run `run_command` logged last (its name is `bench`), read from the store, not from its output."""
     import mlflow
 
-    run_id = next(line for line in run_output.splitlines() if line.startswith("CV F1")).split()[-1]
-    return mlflow.get_run(run_id).data.metrics["fit_seconds"]
+    runs = mlflow.search_runs(
+        search_all_experiments=True,
+        filter_string=f"attributes.run_name = '{RUN_NAME}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+        output_format="list",
+    )
+    if not runs:
+        raise RuntimeError(f"the benchmark run logged no MLflow run named {RUN_NAME!r}")
+    return runs[0]
+
+
+def run_summary(run) -> str:
+    metrics = run.data.metrics
+    return (
+        f"CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} | forecast F1 {metrics['forecast_f1']:.4f} | "
+        f"threshold {metrics['threshold']:.4f} | {metrics['fit_seconds']:.1f}s | MLflow run {run.info.run_id}"
+    )
 
 
 def loop_seconds(bare_output: str) -> float:
@@ -100,7 +119,7 @@ def lightgbm_params(overrides: list[str]) -> dict:
 
 
 def run_command(model: str, overrides: list[str]) -> list[str]:
-    return [sys.executable, "src/run.py", f"model={model}", "save_models=false", "run_name=bench", *overrides]
+    return [sys.executable, "src/run.py", f"model={model}", "save_models=false", f"run_name={RUN_NAME}", *overrides]
 
 
 def benchmark(models: list[str], overrides: list[str], repeats: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -126,7 +145,7 @@ def benchmark(models: list[str], overrides: list[str], repeats: int) -> tuple[pd
                 {
                     "framework_s": framework["seconds"],
                     "bare_s": bare["seconds"],
-                    "framework_cv_s": fit_seconds(framework["output"]),
+                    "framework_cv_s": latest_run().data.metrics["fit_seconds"],
                     "bare_cv_s": loop_seconds(bare["output"]),
                     "framework_peak_gib": framework["peak_gib"],
                     "bare_peak_gib": bare["peak_gib"],
@@ -135,7 +154,7 @@ def benchmark(models: list[str], overrides: list[str], repeats: int) -> tuple[pd
         per_model = []
         for model in models:
             result = measure(run_command(model, overrides), env)
-            summary = next((line for line in result["output"].splitlines() if line.startswith("CV F1")), "")
+            summary = run_summary(latest_run())
             per_model.append(
                 {"model": model, "wall_s": result["seconds"], "peak_gib": result["peak_gib"], "summary": summary}
             )

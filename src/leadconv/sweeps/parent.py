@@ -134,9 +134,12 @@ class SweepParentRun(Callback):
         summary = summarise_children(self.client, experiment_id, parent_id, objective)
         self._close("FAILED" if summary["n_runs"] and not summary["n_finished"] else "FINISHED")
         best = f", best {objective} {summary[f'best_{objective}']:.4f}" if f"best_{objective}" in summary else ""
-        print(
-            f"sweep: {summary['n_finished']}/{summary['n_runs']} runs finished{best} | MLflow parent run {parent_id}",
-            flush=True,
+        log.info(
+            "sweep: %d/%d runs finished%s | MLflow parent run %s",
+            summary["n_finished"],
+            summary["n_runs"],
+            best,
+            parent_id,
         )
         if summary["n_runs"] and not summary["n_finished"]:  # a sweep that produced nothing is a failure
             print(

@@ -269,10 +269,13 @@ def run_study(
         },
     )
     mark_lost_trials(client, experiment_id, parent_id, study)
-    print(
-        f"study {name} in {redact(storage_url)}: {count_towards_target(study)} of {n_trials} trials exist | "
-        f"MLflow parent run {parent_id}",
-        flush=True,
+    log.info(
+        "study %s in %s: %d of %d trials exist | MLflow parent run %s",
+        name,
+        redact(storage_url),
+        count_towards_target(study),
+        n_trials,
+        parent_id,
     )
     exported = {"parent_run_id": parent_id, "sweep": f"optuna {name}", "study": name, "storage": storage_url}
     returns, job_index, pending = [], 0, []
@@ -298,7 +301,7 @@ def run_study(
         settings.set_sweep(**dict.fromkeys(exported))
     summary = log_study(client, parent_id, study, space, config.get("objective", "cv_f1"))
     client.set_terminated(parent_id, "FINISHED")
-    print(f"study {name}: {len(study.trials)} trials | {summary} | MLflow parent run {parent_id}", flush=True)
+    log.info("study %s: %d trials | %s | MLflow parent run %s", name, len(study.trials), summary, parent_id)
     if not any(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in study.get_trials(deepcopy=False)):
         fail(ConfigError(f"every trial of study {name} failed; see the jobs' logs under {config.hydra.sweep.dir}"))
     return returns

@@ -255,9 +255,13 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
             path = Path(tmp) / "stacker.skops"
             persistence.dump(final, path)
             mlflow.log_artifact(str(path), artifact_path="models")
-    print(
-        f"Ensemble CV F1 {metrics['cv_f1']:.4f} ± {metrics['cv_f1_std']:.4f} ({metrics['cv_f1_gain']:+.4f} vs the best "
-        f"base run) | {decision.summary()} | {len(runs)} base runs | MLflow run {run.info.run_id}",
-        flush=True,
+    log.info(
+        "Ensemble CV F1 %.4f ± %.4f (%+.4f vs the best base run) | %s | %d base runs | MLflow run %s",
+        metrics["cv_f1"],
+        metrics["cv_f1_std"],
+        metrics["cv_f1_gain"],
+        decision.summary(),
+        len(runs),
+        run.info.run_id,
     )
     return metrics | {"run_id": run.info.run_id}

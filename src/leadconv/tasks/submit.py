@@ -15,6 +15,7 @@ and `threshold=` (default prior_shift) picks the F1-optimal cut for that prior. 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -37,6 +38,8 @@ from leadconv.tracking import environment
 from leadconv.tracking import log as tracking
 from leadconv.tracking import store as store
 from leadconv.utils import write_atomically
+
+log = logging.getLogger(__name__)
 
 SCORING = "mean of each base run's logged fold pipelines (not refit), combined by the ensemble's fitted stacker"
 
@@ -70,10 +73,10 @@ def run_suite(cfg: DictConfig) -> None:
         f"tracking.uri='{cfg.tracking.uri}'",
         f"tracking.experiment='{cfg.tracking.experiment}'",
     ]
-    print(
-        f"no finished runs to stack in experiment {cfg.tracking.experiment!r}: running the default suite first "
-        f"({' '.join(command[1:])})",
-        flush=True,
+    log.info(
+        "no finished runs to stack in experiment %r: running the default suite first (%s)",
+        cfg.tracking.experiment,
+        " ".join(command[1:]),
     )
     finished = subprocess.run(command, cwd=PROJECT_ROOT)
     if finished.returncode != 0:
@@ -206,9 +209,13 @@ def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
     out = fill_predictions(text, proba, decision.threshold)
     info = sidecar(run, input_path, out, decision, choices)
     write_atomically({output: out.to_csv(index=False), sidecar_path: json.dumps(info, indent=2) + "\n"})
-    print(
-        f"{output}: {len(out)} rows, {info['predicted_positive_rate']:.2%} predicted converted | {decision.summary()} | "
-        f"ensemble run {run.info.run_id} (CV F1 {info['ensemble_cv_f1']:.4f})",
-        flush=True,
+    log.info(
+        "%s: %d rows, %.2f%% predicted converted | %s | ensemble run %s (CV F1 %.4f)",
+        output,
+        len(out),
+        100 * info["predicted_positive_rate"],
+        decision.summary(),
+        run.info.run_id,
+        info["ensemble_cv_f1"],
     )
     return info

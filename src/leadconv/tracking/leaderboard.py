@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from leadconv.tracking import log as tracking
 from leadconv.tracking import plots
 from leadconv.tracking import store as store
 from leadconv.utils import write_atomically
+
+log = logging.getLogger(__name__)
 
 COLUMNS = {
     "model": "model",
@@ -117,5 +120,5 @@ def write_leaderboard(cfg: DictConfig) -> pd.DataFrame:
     markdown, figure = Path(cfg.markdown), Path(cfg.figure)
     page = markdown_page(top, len(runs), cfg, os.path.relpath(figure, markdown.parent))
     write_atomically({markdown: page, figure: figure_png(runs)})
-    print(f"wrote {markdown} and {figure}", flush=True)
+    log.info("wrote %s and %s", markdown, figure)
     return top
