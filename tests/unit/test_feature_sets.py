@@ -146,13 +146,38 @@ def test_no_fold_reads_its_validation_labels(cv, dataset):
 
 def test_transductive_counts_read_test_features_but_never_labels(dataset):
     plain = EngineeredFeatures().fit(dataset.train, dataset.y)
-    transductive = EngineeredFeatures(transductive=True, unlabeled=dataset.test).fit(dataset.train, dataset.y)
+    transductive = EngineeredFeatures(transductive=True).fit(dataset.train, dataset.y, unlabeled=dataset.test)
     both = pd.concat([dataset.train, dataset.test])["customer_idx"]
     assert sum(transductive.counts_["customer_idx"].values()) == both.notna().sum()
     assert sum(plain.counts_["customer_idx"].values()) == dataset.train["customer_idx"].notna().sum()
     # a label column on the unlabeled rows changes nothing
     labelled = dataset.test.assign(**{schema.LABEL: 1})
-    with_labels = EngineeredFeatures(transductive=True, unlabeled=labelled).fit(dataset.train, dataset.y)
+    with_labels = EngineeredFeatures(transductive=True).fit(dataset.train, dataset.y, unlabeled=labelled)
     pd.testing.assert_frame_equal(with_labels.transform(dataset.test), transductive.transform(dataset.test))
     with pytest.raises(FeatureError, match="transductive"):
         EngineeredFeatures(transductive=True).fit(dataset.train, dataset.y)
+
+
+def test_a_transductive_run_gives_each_fold_the_test_rows_without_storing_them(dataset):
+    """engine.run passes the test rows as a fit parameter: every fold's counts read them, and neither
+    the configured pipeline nor a fitted one holds the rows themselves (clones and saved models stay small)."""
+    from leadconv.components.priors import FixedPrior
+    from leadconv.components.thresholds import BestF1
+    from leadconv.engine.run import Components, run
+
+    parts = Components(
+        EngineeredFeatures(transductive=True, encoding_splits=3),
+        None,
+        lightgbm(n_estimators=10, n_jobs=1),
+        GroupCV(n_splits=3),
+        BestF1(),
+        FixedPrior(0.3),
+    )
+    folds = parts.cv.split(dataset.train, dataset.y, dataset.groups)
+    outcome = run(parts, dataset, folds, keep_models=True)
+    test_customers = dataset.test["customer_idx"].notna().sum()
+    for fold, fitted in zip(folds, outcome.result.models):
+        features = fitted.named_steps["features"]
+        assert sum(features.counts_["customer_idx"].values()) == fold.train.size + test_customers
+        assert not any(isinstance(v, pd.DataFrame) for v in vars(features).values())
+    assert "unlabeled" not in parts.features.get_params()

@@ -78,9 +78,11 @@ class FeatureSet(TransformerMixin, BaseEstimator):
     required: list[str] = schema.FEATURES
     name = "raw"  # the features= option, for messages
 
-    def fit(self, X: pd.DataFrame, y=None):
+    def fit(self, X: pd.DataFrame, y=None, unlabeled: pd.DataFrame | None = None):
+        """`unlabeled`: the test rows' features, a fit parameter (not a hyperparameter, so clones and
+        saved pipelines never carry them); only `engineered` with transductive=true reads them."""
         self._check(X)
-        derived = self.fit_derive(X, y)
+        derived = self.fit_derive(X, y, unlabeled)
         categorical, numeric = self.column_types(derived)
         self.encoder_ = self._make_encoder(categorical, numeric).fit(derived)
         return self
@@ -91,14 +93,14 @@ class FeatureSet(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
         """What the pipeline feeds the model while fitting: the fit rows as `derive_training` sees them."""
-        self.fit(X, y)
+        self.fit(X, y, **fit_params)
         return self.encoder_.transform(self.derive_training(X, y))
 
     def derive_training(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         """The fit rows' features; statistics of the label are out-of-fold here (see EngineeredFeatures)."""
         return self.derive(X)
 
-    def fit_derive(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+    def fit_derive(self, X: pd.DataFrame, y=None, unlabeled=None) -> pd.DataFrame:
         return self.derive(X)
 
     def derive(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -226,7 +228,7 @@ class CleanFeatures(FeatureSet):
         self.max_categories = max_categories
         self.min_frequency = min_frequency
 
-    def fit_derive(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+    def fit_derive(self, X: pd.DataFrame, y=None, unlabeled=None) -> pd.DataFrame:
         cleaned = self._clean(X)
         self._learn_levels(cleaned)
         return self._fold_rare(cleaned)
@@ -271,7 +273,7 @@ class EngineeredFeatures(CleanFeatures):
       `encoding_groups` so a customer's own rows never encode it), other rows the full-fold value.
 
     `transductive=true` lets the count and home-country statistics also read the unlabeled test rows
-    (`unlabeled`, set by the runner); labels never come from them. Off by default.
+    (the `unlabeled` fit parameter, passed by the run); labels never come from them. Off by default.
     """
 
     name = "engineered"
@@ -294,7 +296,6 @@ class EngineeredFeatures(CleanFeatures):
         encoding_splits: int = 5,
         smooth="auto",
         transductive: bool = False,
-        unlabeled: pd.DataFrame | None = None,
         seed: int = 0,
         max_categories: int = 250,
         min_frequency: int = 1,
@@ -306,19 +307,18 @@ class EngineeredFeatures(CleanFeatures):
         self.encoding_splits = encoding_splits
         self.smooth = smooth
         self.transductive = transductive
-        self.unlabeled = unlabeled
         self.seed = seed
         self.max_categories = max_categories
         self.min_frequency = min_frequency
 
-    def fit_derive(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+    def fit_derive(self, X: pd.DataFrame, y=None, unlabeled=None) -> pd.DataFrame:
         if y is None:
             raise FeatureError(
                 "feature set 'engineered' needs the labels of the training rows for its target encodings"
             )
         cleaned = self._clean(X)
         self._learn_levels(cleaned)
-        known = pd.concat([cleaned, self._unlabeled_cleaned()], ignore_index=True)
+        known = pd.concat([cleaned, self._unlabeled_cleaned(unlabeled)], ignore_index=True)
         self.counts_ = {c: known[c].value_counts().to_dict() for c in self.count_columns}  # plain dicts: skops-safe
         countries = known.dropna(subset=["response_corporate", "customer_country"])
         self.home_country_ = (
@@ -354,16 +354,16 @@ class EngineeredFeatures(CleanFeatures):
         n_splits = min(self.encoding_splits, len(np.unique(groups)))
         return list(GroupKFold(n_splits, shuffle=True, random_state=self.seed).split(cleaned, y, groups))
 
-    def _unlabeled_cleaned(self) -> pd.DataFrame:
+    def _unlabeled_cleaned(self, unlabeled: pd.DataFrame | None) -> pd.DataFrame:
         if not self.transductive:
             return pd.DataFrame()
-        if self.unlabeled is None:
+        if unlabeled is None:
             raise FeatureError(
                 "feature set 'engineered' with transductive=true needs the unlabeled test rows; "
                 "run through src/run.py (it passes them) or set features.transductive=false"
             )
-        self._check(self.unlabeled)
-        return self._clean(self.unlabeled[schema.FEATURES])  # feature columns only: never a label
+        self._check(unlabeled)
+        return self._clean(unlabeled[schema.FEATURES])  # feature columns only: never a label
 
     def _engineer(self, X: pd.DataFrame, cleaned: pd.DataFrame, encoded: np.ndarray, count_self: bool = True):
         out = self._fold_rare(cleaned)

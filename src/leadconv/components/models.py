@@ -101,44 +101,24 @@ def logreg(class_weight="balanced", C: float = 1.0, max_iter: int = 2000, min_fr
     return Pipeline([("encode", encode), ("classifier", classifier)])
 
 
-def random_forest(
-    class_weight="balanced",
-    n_estimators: int = 300,
-    max_depth=None,
-    min_samples_leaf: int = 2,
-    max_features="sqrt",
-    n_jobs: int = -1,
-    random_state: int = 0,
-):
-    return RandomForestClassifier(
-        n_estimators=n_estimators,
-        max_depth=max_depth,
-        min_samples_leaf=min_samples_leaf,
-        max_features=max_features,
-        class_weight=sklearn_class_weight(class_weight),
-        n_jobs=n_jobs,
-        random_state=random_state,
-    )
+# random_forest's and extra_trees' settings (scikit-learn's names) where a config leaves them out
+FOREST_DEFAULTS = {
+    "n_estimators": 300,
+    "max_depth": None,
+    "min_samples_leaf": 2,
+    "max_features": "sqrt",
+    "n_jobs": -1,
+    "random_state": 0,
+}
 
 
-def extra_trees(
-    class_weight="balanced",
-    n_estimators: int = 300,
-    max_depth=None,
-    min_samples_leaf: int = 2,
-    max_features="sqrt",
-    n_jobs: int = -1,
-    random_state: int = 0,
-):
-    return ExtraTreesClassifier(
-        n_estimators=n_estimators,
-        max_depth=max_depth,
-        min_samples_leaf=min_samples_leaf,
-        max_features=max_features,
-        class_weight=sklearn_class_weight(class_weight),
-        n_jobs=n_jobs,
-        random_state=random_state,
-    )
+def random_forest(class_weight="balanced", **params):
+    return RandomForestClassifier(class_weight=sklearn_class_weight(class_weight), **{**FOREST_DEFAULTS, **params})
+
+
+def extra_trees(class_weight="balanced", **params):
+    """As random_forest, with randomised split points."""
+    return ExtraTreesClassifier(class_weight=sklearn_class_weight(class_weight), **{**FOREST_DEFAULTS, **params})
 
 
 def hist_gb(

@@ -85,8 +85,8 @@ def run(
     report_fold: FoldReport | None = None,
 ) -> RunOutcome:
     """Cross-validate `parts` on `dataset` over `folds`, decide the test file's threshold, score."""
-    if getattr(parts.features, "transductive", False):  # statistics may read the test rows' features
-        parts.features.set_params(unlabeled=dataset.test)
+    # statistics may read the test rows' features (a fit parameter: clones and saved pipelines stay free of them)
+    fit_params = {"features__unlabeled": dataset.test} if getattr(parts.features, "transductive", False) else {}
     on_fold = None
     if report_fold is not None:
 
@@ -94,7 +94,7 @@ def run(
             report_fold(step, objective_so_far(parts, objective, oof, test_proba))
 
     result = cross_validate(
-        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models=keep_models, on_fold=on_fold
+        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models, on_fold, fit_params
     )
     decision = decide(parts.threshold, parts.prior, result.oof, result.test_proba)
     cv_threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
