@@ -175,6 +175,23 @@ def test_bad_search_settings_fail_before_any_trial(override, message, experiment
 
 
 @pytest.mark.slow
+def test_a_study_resumed_with_an_incompatible_space_fails_in_one_line(experiment, tmp_path):
+    """The README's second example after `make tune`: the same study name, num_leaves no longer on a log scale."""
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    first = run_script(study_args(experiment, storage, "hydra.sweeper.n_trials=1", f"hydra.sweep.dir={tmp_path}/a"))
+    assert first.returncode == 0, first.stderr[-2000:]
+    parents_before = len(runs_of(experiment))
+    args = [*study_args(experiment, storage, "hydra.sweeper.n_trials=2", f"hydra.sweep.dir={tmp_path}/b")]
+    args[args.index("model.learning_rate=tag(log, interval(0.01, 0.3))")] = "model.learning_rate=interval(0.01, 0.3)"
+    result = run_script(args)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: study tiny") and "model.learning_rate" in last and "study_name" in last
+    assert "Traceback" not in result.stderr
+    assert len(trials_of(storage)) == 1 and len(runs_of(experiment)) == parents_before  # nothing new started
+
+
+@pytest.mark.slow
 def test_a_search_resumed_right_after_sigkill_reaches_n_trials_and_leaves_nothing_running(experiment, tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
     slow = subprocess.Popen(

@@ -158,12 +158,13 @@ def test_transductive_counts_read_test_features_but_never_labels(dataset):
         EngineeredFeatures(transductive=True).fit(dataset.train, dataset.y)
 
 
-def test_a_transductive_run_gives_each_fold_the_test_rows_without_storing_them(dataset):
+def test_a_transductive_run_gives_each_fold_the_test_rows_without_storing_them(dataset, tmp_path):
     """engine.run passes the test rows as a fit parameter: every fold's counts read them, and neither
     the configured pipeline nor a fitted one holds the rows themselves (clones and saved models stay small)."""
     from leadconv.components.priors import FixedPrior
     from leadconv.components.thresholds import BestF1
     from leadconv.engine.run import Components, run
+    from leadconv.tracking.persistence import dump, load
 
     parts = Components(
         EngineeredFeatures(transductive=True, encoding_splits=3),
@@ -181,3 +182,5 @@ def test_a_transductive_run_gives_each_fold_the_test_rows_without_storing_them(d
         assert sum(features.counts_["customer_idx"].values()) == fold.train.size + test_customers
         assert not any(isinstance(v, pd.DataFrame) for v in vars(features).values())
     assert "unlabeled" not in parts.features.get_params()
+    dump(outcome.result.models, tmp_path / "fold_pipelines.skops")  # what save_models=true logs
+    assert len(load(tmp_path / "fold_pipelines.skops", "the fold pipelines")) == len(folds)

@@ -40,6 +40,21 @@ JOB_FAILED = "job_failed"  # user attribute of a trial whose job failed (a kille
 OWNER = "worker"  # user attribute: host and pid of the sweeper process that runs the trial
 
 
+def check_study_space(study: optuna.Study, space: dict, where: str) -> None:
+    """A resumed study whose trials drew a parameter from a distribution this search cannot continue
+    (another type or scale) would fail inside Optuna's ask: say so first, in one line."""
+    for trial in reversed(study.get_trials(deepcopy=False)):
+        for key, old in trial.distributions.items():
+            if key in space:
+                try:
+                    optuna.distributions.check_distribution_compatibility(old, space[key])
+                except ValueError:
+                    raise ConfigError(
+                        f"{where} already searched {key} as {old}, which this search space cannot continue "
+                        f"({space[key]}); pick another hydra.sweeper.study_name or the same space"
+                    ) from None
+
+
 def count_towards_target(study: optuna.Study) -> int:
     """Trials that are done or in progress; a trial lost to a killed worker does not count."""
     states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
@@ -255,6 +270,7 @@ def run_study(
             f"study {name} in {redact(storage_url)} exists with direction {study.direction.name.lower()}, "
             "but this search maximises; pick another hydra.sweeper.study_name"
         )
+    check_study_space(study, space, f"study {name} in {redact(storage_url)}")
     client, experiment_id = sweeps.connect(config)
     parent_id = study_parent(
         client,
