@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
+from scipy.optimize import isotonic_regression
 
 log = logging.getLogger(__name__)
 
@@ -167,18 +167,22 @@ class PriorEstimator:
         return None
 
     def _interval(self, y, oof, scored, settings: _Settings) -> tuple[float, float]:
-        rng = np.random.default_rng(self.seed)
+        rng, resampled_point = np.random.default_rng(self.seed), self._resampler(y, oof, scored)
         values = []
         for _ in range(settings.n_bootstrap):
             i, j = rng.integers(0, len(y), len(y)), rng.integers(0, len(scored), len(scored))
             if y[i].min() != y[i].max():
-                values.append(self._point(y[i], oof[i], scored[j]))
+                values.append(resampled_point(i, j))
         values = np.clip(np.asarray(values, float), 0.0, 1.0)
         tail = (1 - settings.confidence) / 2
         return float(np.nanquantile(values, tail)), float(np.nanquantile(values, 1 - tail))
 
     def _point(self, y, oof, scored) -> float:
         raise NotImplementedError
+
+    def _resampler(self, y, oof, scored):
+        """`point(i, j)`: the estimate on out-of-fold rows `i` and scored rows `j` (a bootstrap draw)."""
+        return lambda i, j: self._point(y[i], oof[i], scored[j])
 
 
 class BBSE(PriorEstimator):
@@ -247,17 +251,38 @@ class EM(PriorEstimator):
         float(self.tol)
 
     def _point(self, y, oof, scored) -> float:
+        return self._resampler(y, oof, scored)(slice(None), slice(None))
+
+    def _resampler(self, y, oof, scored):
+        """The out-of-fold scores are sorted and deduplicated once; a bootstrap draw only reweights
+        them (its row counts), so each of the interval's refits is one linear-time pool-adjacent-
+        violators pass instead of a full IsotonicRegression fit (same fitted map: sklearn averages
+        tied scores and runs the same solver)."""
+        levels, level_of = np.unique(oof, return_inverse=True)
         max_iter, tol = int(self.max_iter), float(self.tol)
-        calibrated = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4).fit(oof, y).predict(scored)
-        source = y.mean()
-        prior = source
-        for _ in range(max_iter):
-            up, down = calibrated * prior / source, (1 - calibrated) * (1 - prior) / (1 - source)
-            updated = float(np.mean(up / (up + down)))
-            if abs(updated - prior) < tol:
-                return updated
-            prior = updated
-        return prior
+
+        def point(i, j) -> float:
+            counts = np.bincount(level_of[i], minlength=len(levels)).astype(float)
+            positives = np.bincount(level_of[i], weights=y[i], minlength=len(levels))
+            seen = counts > 0
+            fitted = isotonic_regression(positives[seen] / counts[seen], weights=counts[seen]).x
+            calibrated = np.interp(scored[j], levels[seen], np.clip(fitted, 1e-4, 1 - 1e-4))
+            return em_prior(calibrated, positives.sum() / counts.sum(), max_iter, tol)
+
+        return point
+
+
+def em_prior(calibrated, source: float, max_iter: int, tol: float) -> float:
+    """Saerens et al.'s EM: the prior that the rows' posteriors (`calibrated` at prior `source`),
+    adjusted to it, average to."""
+    prior = source
+    for _ in range(max_iter):
+        up, down = calibrated * prior / source, (1 - calibrated) * (1 - prior) / (1 - source)
+        updated = float(np.mean(up / (up + down)))
+        if abs(updated - prior) < tol:
+            return updated
+        prior = updated
+    return prior
 
 
 class FixedPrior:

@@ -16,8 +16,6 @@ import importlib
 import sys
 from pathlib import Path
 
-import skops.io as sio
-
 from leadconv.errors import DataError
 
 TRUSTED_TYPES = sorted(
@@ -88,11 +86,15 @@ def alias_legacy_modules() -> None:
 
 
 def dump(obj, path: Path) -> None:
+    import skops.io as sio  # on use: a run that saves no models skips its import (0.3 s)
+
     sio.dump(obj, path)
 
 
 def load(path: Path, source: str):
     """The object in the skops file `path`; `source` names it in the error (e.g. the run and artifact)."""
+    import skops.io as sio
+
     try:
         untrusted = set(sio.get_untrusted_types(file=path))
     except Exception as error:  # noqa: BLE001 - any unreadable file gets one line
