@@ -4,74 +4,44 @@ LABEL = "is_converted"
 ID = "id"
 GROUP = "customer_idx"  # customer company id: the unit that must not leak across folds
 
-NUMERIC = [
-    "bant_submit",
-    "com_reg_ver_win_rate",
-    "historical_existing_cnt",
-    "id_strategic_ver",
-    "it_strategic_ver",
-    "idit_strategic_ver",
-    "lead_desc_length",
-    "ver_cus",
-    "ver_pro",
-    "ver_win_rate_x",
-    "ver_win_ratio_per_bu",
-]
+NUMBER, CATEGORY = "number", "category"
 
+# Every feature column in the order of the competition's train.csv header, with its kind.
 # Integer-looking ids (customer_idx, lead_owner) are categories, not quantities.
-CATEGORICAL = [
-    "customer_country",
-    "business_unit",
-    "customer_idx",
-    "customer_type",
-    "enterprise",
-    "customer_job",
-    "inquiry_type",
-    "product_category",
-    "product_subcategory",
-    "product_modelname",
-    "customer_country.1",
-    "customer_position",
-    "response_corporate",
-    "expected_timeline",
-    "business_area",
-    "business_subarea",
-    "lead_owner",
-]
+COLUMN_KINDS = {
+    "bant_submit": NUMBER,
+    "customer_country": CATEGORY,
+    "business_unit": CATEGORY,
+    "com_reg_ver_win_rate": NUMBER,
+    "customer_idx": CATEGORY,
+    "customer_type": CATEGORY,
+    "enterprise": CATEGORY,
+    "historical_existing_cnt": NUMBER,
+    "id_strategic_ver": NUMBER,
+    "it_strategic_ver": NUMBER,
+    "idit_strategic_ver": NUMBER,
+    "customer_job": CATEGORY,
+    "lead_desc_length": NUMBER,
+    "inquiry_type": CATEGORY,
+    "product_category": CATEGORY,
+    "product_subcategory": CATEGORY,
+    "product_modelname": CATEGORY,
+    "customer_country.1": CATEGORY,
+    "customer_position": CATEGORY,
+    "response_corporate": CATEGORY,
+    "expected_timeline": CATEGORY,
+    "ver_cus": NUMBER,
+    "ver_pro": NUMBER,
+    "ver_win_rate_x": NUMBER,
+    "ver_win_ratio_per_bu": NUMBER,
+    "business_area": CATEGORY,
+    "business_subarea": CATEGORY,
+    "lead_owner": CATEGORY,
+}
 
-# The order of the competition's train.csv header.
-FEATURES = [
-    "bant_submit",
-    "customer_country",
-    "business_unit",
-    "com_reg_ver_win_rate",
-    "customer_idx",
-    "customer_type",
-    "enterprise",
-    "historical_existing_cnt",
-    "id_strategic_ver",
-    "it_strategic_ver",
-    "idit_strategic_ver",
-    "customer_job",
-    "lead_desc_length",
-    "inquiry_type",
-    "product_category",
-    "product_subcategory",
-    "product_modelname",
-    "customer_country.1",
-    "customer_position",
-    "response_corporate",
-    "expected_timeline",
-    "ver_cus",
-    "ver_pro",
-    "ver_win_rate_x",
-    "ver_win_ratio_per_bu",
-    "business_area",
-    "business_subarea",
-    "lead_owner",
-]
+FEATURES = list(COLUMN_KINDS)
+NUMERIC = [column for column, kind in COLUMN_KINDS.items() if kind == NUMBER]
+CATEGORICAL = [column for column, kind in COLUMN_KINDS.items() if kind == CATEGORY]
 
 TRAIN_COLUMNS = FEATURES + [LABEL]
 TEST_COLUMNS = [ID] + FEATURES + [LABEL]
-
-assert sorted(FEATURES) == sorted(NUMERIC + CATEGORICAL)

@@ -52,7 +52,7 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
     run, metrics = logged_run
     assert run.info.status == "FINISHED"
     params, tags = run.data.params, run.data.tags
-    assert params["model._target_"] == "leadconv.components.models.lightgbm" and params["cv.n_splits"] == "3"
+    assert params["model._target_"] == "leadconv.components.models.lightgbm_classifier" and params["cv.n_splits"] == "3"
     assert params["sampler_categorical_handling"] == "none"
     assert tags["model"] == "lightgbm" and tags["sampler"] == "none" and tags["features"] == "raw"
     assert len(tags["dataset_digest"]) == 16 and tags["git_commit"]
@@ -69,7 +69,7 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
         f"plots/{n}.png" for n in ["feature_importance", "pr_curve", "confusion_matrix", "f1_vs_threshold"]
     }
     config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
-    assert "leadconv.components.models.lightgbm" in config
+    assert "leadconv.components.models.lightgbm_classifier" in config
 
 
 def test_logged_fold_models_reproduce_test_predictions(logged_run):

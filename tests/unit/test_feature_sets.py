@@ -18,7 +18,7 @@ from leadconv.components.features import (
     categorical_columns,
     clean_distinct,
 )
-from leadconv.components.models import lightgbm
+from leadconv.components.models import lightgbm_classifier
 from leadconv.engine.training import build_pipeline, cross_validate
 from leadconv.errors import FeatureError
 
@@ -134,7 +134,9 @@ def test_no_fold_reads_its_validation_labels(cv, dataset):
     folds = cv.split(dataset.train, dataset.y, dataset.groups)
     poisoned = dataset.y.copy()
     poisoned[folds[0].valid] = 1 - poisoned[folds[0].valid]
-    pipeline = build_pipeline(EngineeredFeatures(encoding_splits=3), None, lightgbm(n_estimators=20, n_jobs=1))
+    pipeline = build_pipeline(
+        EngineeredFeatures(encoding_splits=3), None, lightgbm_classifier(n_estimators=20, n_jobs=1)
+    )
     clean_run = cross_validate(pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models=True)
     poisoned_run = cross_validate(pipeline, dataset.train, poisoned, dataset.test, folds, keep_models=True)
     fold_0 = clean_run.oof["fold"] == 0
@@ -169,7 +171,7 @@ def test_a_transductive_run_gives_each_fold_the_test_rows_without_storing_them(d
     parts = Components(
         EngineeredFeatures(transductive=True, encoding_splits=3),
         None,
-        lightgbm(n_estimators=10, n_jobs=1),
+        lightgbm_classifier(n_estimators=10, n_jobs=1),
         GroupCV(n_splits=3),
         BestF1(),
         FixedPrior(0.3),

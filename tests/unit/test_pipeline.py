@@ -5,11 +5,11 @@ import pytest
 from hydra.utils import instantiate
 from sklearn.base import BaseEstimator
 
-from helpers import TINY_MODEL, compose_config
+from helpers import TINY_MODEL, compose_config, options
 from leadconv.components.cv import StratifiedCV
 from leadconv.components.dataset import SyntheticData
 from leadconv.components.features import RawFeatures, categorical_columns
-from leadconv.components.models import lightgbm
+from leadconv.components.models import lightgbm_classifier
 from leadconv.engine.training import build_pipeline, cross_validate
 
 INTERPOLATING = ["smote", "adasyn", "borderline_smote", "smote_tomek", "smotenc"]
@@ -47,7 +47,7 @@ def test_encoders_and_samplers_never_see_validation_rows(dataset):
     RecordingFeatures.seen.clear()
     RecordingSampler.seen.clear()
     folds = StratifiedCV(n_splits=3).split(dataset.train, dataset.y)
-    pipeline = build_pipeline(RecordingFeatures(), RecordingSampler(), lightgbm(n_estimators=5, n_jobs=1))
+    pipeline = build_pipeline(RecordingFeatures(), RecordingSampler(), lightgbm_classifier(n_estimators=5, n_jobs=1))
     result = cross_validate(pipeline, dataset.train, dataset.y, dataset.test, folds)
     assert len(RecordingFeatures.seen) == len(RecordingSampler.seen) == 3
     for fold, features_rows, sampler_rows in zip(folds, RecordingFeatures.seen, RecordingSampler.seen):
@@ -88,9 +88,7 @@ def test_interpolating_samplers_keep_real_category_codes(sampler, encoded, datas
     assert (X_res[numeric].max() <= encoded[numeric].max() + 1e-9).all()
 
 
-@pytest.mark.parametrize(
-    "model", ["logreg", "random_forest", "extra_trees", "hist_gb", "lightgbm", "xgboost", "catboost"]
-)
+@pytest.mark.parametrize("model", options("model"))  # every conf/model option (a new one needs TINY_MODEL settings)
 def test_every_model_learns_and_handles_unseen_test_values(model, dataset):
     cfg, _ = compose_config([f"model={model}", *TINY_MODEL[model]])
     pipeline = build_pipeline(RawFeatures(), None, instantiate(cfg.model))

@@ -140,7 +140,7 @@ def hist_gb(
     )
 
 
-def lightgbm(
+def lightgbm_classifier(
     class_weight="balanced",
     n_estimators: int = 400,
     learning_rate: float = 0.05,
