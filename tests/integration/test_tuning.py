@@ -13,6 +13,7 @@ from optuna.trial import TrialState
 from helpers import ROOT, SYNTHETIC, TINY_MODEL, run_script, runs_of
 from leadconv.sweeps.sampler import TrialSeededTPE
 from leadconv.sweeps.storage import open_storage
+from leadconv.sweeps.study import storage_ids
 
 SPACE = {"model.learning_rate": FloatDistribution(0.01, 0.3, log=True), "model.num_leaves": IntDistribution(4, 64)}
 
@@ -63,8 +64,9 @@ def test_study_nests_trials_logs_the_best_and_resumes(experiment, tmp_path):
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 2
 
     # a worker killed mid-trial leaves a RUNNING trial whose heartbeat stops (simulated here)
-    lost = optuna.load_study(study_name="tiny", storage=open_storage(storage, heartbeat_seconds=1)).ask()
-    open_storage(storage, heartbeat_seconds=1).record_heartbeat(lost._trial_id)
+    beating = open_storage(storage, heartbeat_seconds=1)
+    study = optuna.load_study(study_name="tiny", storage=beating)
+    beating.record_heartbeat(*storage_ids(beating, study, [study.ask()]))
     time.sleep(3.5)
     result = run_script(
         study_args(

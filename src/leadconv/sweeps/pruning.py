@@ -18,15 +18,17 @@ log = logging.getLogger(__name__)
 def trial_reporter(context: settings.SweepContext):
     """`report_fold(step, value)` for the trial `context` names (its study, storage and trial id)."""
     pruner = instantiate(HydraConfig.get().sweeper.pruner) if HydraConfig.initialized() else None
-    study = optuna.load_study(study_name=context.study, storage=open_storage(context.storage), pruner=pruner)
-    trial = optuna.trial.Trial(study, int(context.trial_id))
+    storage = open_storage(context.storage)
+    study = optuna.load_study(study_name=context.study, storage=storage, pruner=pruner)
+    trial_id, number = int(context.trial_id), context.trial
 
     def report(step: int, value: float) -> None:
-        trial.report(value, step)
+        # what Trial.report and Trial.should_prune do, through the public storage and pruner APIs
+        storage.set_trial_intermediate_value(trial_id, step, float(value))
         mlflow.log_metric("objective_so_far", value, step=step)
-        if trial.should_prune():
+        if study.pruner.prune(study, storage.get_trial(trial_id)):
             mlflow.set_tag("trial_state", "PRUNED")
-            log.info("trial %d pruned after fold %d: objective so far %.4f", trial.number, step, value)
-            raise optuna.TrialPruned(f"trial {trial.number} pruned after fold {step} (objective so far {value:.4f})")
+            log.info("trial %s pruned after fold %d: objective so far %.4f", number, step, value)
+            raise optuna.TrialPruned(f"trial {number} pruned after fold {step} (objective so far {value:.4f})")
 
     return report

@@ -8,6 +8,7 @@ persistent storage, so a killed search resumes and many workers can share one st
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import socket
@@ -17,10 +18,11 @@ import threading
 import time
 import warnings
 from collections.abc import Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
 
 import optuna
+from hydra.core.utils import JobStatus
 from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 from optuna.samplers import BaseSampler
@@ -64,8 +66,14 @@ def count_towards_target(study: optuna.Study) -> int:
     )
 
 
+def storage_ids(storage, study: optuna.Study, trials) -> list[int]:
+    """The storage's ids of `trials` (Optuna's storage API; a Trial keeps its id private)."""
+    study_id = storage.get_study_id_from_name(study.study_name)
+    return [storage.get_trial_id_from_study_id_trial_number(study_id, trial.number) for trial in trials]
+
+
 @contextmanager
-def heartbeat(storage, trials, seconds: int):
+def heartbeat(storage, trial_ids: list[int], seconds: int):
     """Keep the batch's trials alive in the storage; a killed sweep's trials go stale and are failed on resume."""
     if getattr(storage, "get_heartbeat_interval", lambda: None)() is None:  # a journal file has no heartbeats
         yield
@@ -74,8 +82,8 @@ def heartbeat(storage, trials, seconds: int):
 
     def beat():
         while True:
-            for trial in trials:
-                storage.record_heartbeat(trial._trial_id)
+            for trial_id in trial_ids:
+                storage.record_heartbeat(trial_id)
             if stop.wait(seconds):
                 return
 
@@ -102,7 +110,7 @@ def reserve_trials(study: optuna.Study, space: dict, n_trials: int, n_jobs: int,
 
 def record(study: optuna.Study, trial: optuna.Trial, job_return) -> str:
     """Tell Optuna how the trial's job ended; returns the state's name."""
-    error = job_return._return_value if job_return.status.name == "FAILED" else None
+    error = job_error(job_return)
     if isinstance(error, optuna.TrialPruned):
         study.tell(trial, state=TrialState.PRUNED)
         return "PRUNED"
@@ -113,6 +121,19 @@ def record(study: optuna.Study, trial: optuna.Trial, job_return) -> str:
         return "FAIL"
     study.tell(trial, float(value))
     return "COMPLETE"
+
+
+def job_error(job_return) -> BaseException | None:
+    """The exception a failed Hydra job raised: JobReturn.return_value re-raises it (after writing a
+    line to stderr that the trial's own log already explains)."""
+    if job_return.status != JobStatus.FAILED:
+        return None
+    try:
+        with redirect_stderr(io.StringIO()):
+            job_return.return_value  # noqa: B018 - raises the job's exception
+    except BaseException as error:  # noqa: BLE001 - whatever the job raised, e.g. optuna.TrialPruned
+        return error
+    return None
 
 
 def study_parent(client: MlflowClient, experiment_id: str, study: optuna.Study, store, tags: dict) -> str:
@@ -220,7 +241,7 @@ def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study) -> None
         plots.close(figure)
 
 
-def job_overrides(trial: optuna.Trial, fixed: list[str]) -> list[str]:
+def job_overrides(trial: optuna.Trial, trial_id: int, fixed: list[str]) -> list[str]:
     """The trial as a Hydra job: its parameters, a run name, and (via env_set) who it is for fold reports."""
     named = [] if any(o.startswith("run_name=") for o in fixed) else [f"run_name=trial-{trial.number}"]
     return (
@@ -229,7 +250,7 @@ def job_overrides(trial: optuna.Trial, fixed: list[str]) -> list[str]:
         + [as_override(k, v) for k, v in trial.params.items()]
         + [
             f"+hydra.job.env_set.{settings.ENV_NAMES['trial']}={trial.number}",
-            f"+hydra.job.env_set.{settings.ENV_NAMES['trial_id']}={trial._trial_id}",
+            f"+hydra.job.env_set.{settings.ENV_NAMES['trial_id']}={trial_id}",
         ]
     )
 
@@ -298,8 +319,9 @@ def run_study(
     try:
         settings.set_sweep(**exported)
         while pending := reserve_trials(study, space, n_trials, n_jobs, storage_url, store):
-            batch = [job_overrides(trial, fixed) for trial in pending]
-            with heartbeat(store, pending, heartbeat_seconds):
+            trial_ids = storage_ids(store, study, pending)
+            batch = [job_overrides(trial, trial_id, fixed) for trial, trial_id in zip(pending, trial_ids)]
+            with heartbeat(store, trial_ids, heartbeat_seconds):
                 results = sweeper.launcher.launch(batch, initial_job_idx=job_index)
             for trial, result in zip(pending, results):
                 state = record(study, trial, result)
