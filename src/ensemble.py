@@ -3,13 +3,14 @@
 import hydra
 from omegaconf import DictConfig
 
-from leadconv.tasks.ensemble import build_ensemble
 from leadconv.utils import choices, task_wrapper
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="ensemble")
 @task_wrapper
 def main(cfg: DictConfig) -> float:
+    from leadconv.tasks.ensemble import build_ensemble  # here: --help and bad overrides answer at once
+
     return build_ensemble(cfg, choices())["cv_f1"]
 
 

@@ -4,7 +4,6 @@ import hydra
 from omegaconf import DictConfig
 
 from leadconv.sweeps.hooks import job_hooks
-from leadconv.tasks.run import run_experiment
 from leadconv.utils import choices, task_wrapper
 
 
@@ -12,6 +11,8 @@ from leadconv.utils import choices, task_wrapper
 @task_wrapper
 def main(cfg: DictConfig) -> float:
     """Returns the run's `objective` (default forecast_f1) so that Hydra sweepers (Optuna) can optimise it."""
+    from leadconv.tasks.run import run_experiment  # here: --help, --cfg and bad overrides skip MLflow and the models
+
     tags, report_fold = job_hooks()  # a sweep's job: its parent run, trial tags and pruning hook
     return run_experiment(cfg, choices(), tags=tags, report_fold=report_fold)[cfg.objective]
 

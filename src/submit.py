@@ -3,13 +3,14 @@
 import hydra
 from omegaconf import DictConfig
 
-from leadconv.tasks.submit import make_submission
 from leadconv.utils import choices, task_wrapper
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="submit")
 @task_wrapper
 def main(cfg: DictConfig) -> None:
+    from leadconv.tasks.submit import make_submission  # here: --help and bad overrides answer at once
+
     make_submission(cfg, choices())
 
 
