@@ -229,6 +229,8 @@ def main(argv: list[str] | None = None) -> None:
             text = report(per_model, overhead, args.overrides)
         if args.tune_trials and not args.submit_only:  # trials per minute of a LightGBM search (leadconv.bench.tune)
             text = bench_tune.replace_section(text, bench_tune.run(args.tune_trials, args.overrides))
+        elif not args.submit_only and bench_tune.section_of(old):  # not measured this time: keep the last one
+            text = bench_tune.replace_section(text, bench_tune.section_of(old))
         for begin, end in [(bench_team.BEGIN, bench_team.END), bench_submit.MARKERS]:  # sections kept from before
             kept = block_of(old, begin, end)
             if kept and block_of(text, begin, end) is None:

@@ -160,6 +160,15 @@ def run(n_trials: int, overrides: list[str]) -> str:
 TEAM_SECTION = "<!-- bench_team:begin"  # leadconv.bench.team's block, which may follow this section
 
 
+def section_of(document: str) -> str | None:
+    """The Optuna section of `document` (up to the next generated block), or None."""
+    _, found, rest = document.partition(SECTION)
+    if not found:
+        return None
+    ends = [rest.index(marker) for marker in ("<!--", "\n## ") if marker in rest]
+    return (SECTION + rest[: min(ends)] if ends else SECTION + rest).rstrip() + "\n"
+
+
 def replace_section(document: str, section: str) -> str:
     """`document` with its Optuna section replaced by, or appended as, `section` (the team section,
     if it follows, is kept)."""
