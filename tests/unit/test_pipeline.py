@@ -125,3 +125,11 @@ def test_customer_cap_chains_another_sampler(dataset, encoded):
     )
     X_res, y_res = instantiate(cfg.sampler).fit_resample(encoded, dataset.y)
     assert (y_res == 1).sum() == (y_res == 0).sum() > 0 and len(X_res) == len(y_res)
+
+
+@pytest.mark.parametrize("complexity", [2, 3])
+def test_catboost_combines_categorical_columns_as_configured(complexity, dataset):
+    overrides = ["model=catboost", *TINY_MODEL["catboost"], f"model.max_ctr_complexity={complexity}"]
+    cfg, _ = compose_config(overrides)
+    pipeline = build_pipeline(RawFeatures(), None, instantiate(cfg.model)).fit(dataset.train, dataset.y)
+    assert pipeline.named_steps["model"].model_.get_all_params()["max_ctr_complexity"] == complexity

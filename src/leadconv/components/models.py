@@ -296,6 +296,7 @@ class CatBoostModel(_BuiltAtFit):
         l2_leaf_reg: float = 3.0,
         thread_count: int = -1,
         random_state: int = 0,
+        max_ctr_complexity: int | None = None,
     ):
         self.class_weight = class_weight
         self.iterations = iterations
@@ -304,6 +305,7 @@ class CatBoostModel(_BuiltAtFit):
         self.l2_leaf_reg = l2_leaf_reg
         self.thread_count = thread_count
         self.random_state = random_state
+        self.max_ctr_complexity = max_ctr_complexity
 
     def _build(self, X, y):
         return CatBoostClassifier(
@@ -315,6 +317,7 @@ class CatBoostModel(_BuiltAtFit):
             cat_features=categorical_columns(X) if isinstance(X, pd.DataFrame) else None,
             thread_count=self.thread_count,
             random_seed=self.random_state,
+            max_ctr_complexity=self.max_ctr_complexity,  # None: CatBoost's own default
             verbose=0,
             allow_writing_files=False,
         )
