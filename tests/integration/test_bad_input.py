@@ -70,6 +70,7 @@ CONFIG_CASES = {
     "unknown objective": (["objective=accuracy"], "objective=accuracy is not a run metric"),
     "more folds than customers": (["cv.n_splits=40"], "cv=group with cv.n_splits=40 needs at least 40 customers"),
     "tracking server down": (["tracking.uri=http://127.0.0.1:9"], "tracking server http://127.0.0.1:9 does not answer"),
+    "file tracking store": (["tracking.uri=file:/nonexistent/mlruns"], "MLflow store file:/nonexistent/mlruns cannot"),
     "negative learning rate": (
         ["model=lightgbm", "model.learning_rate=-0.1"],
         "model.learning_rate must be a number > 0",

@@ -64,7 +64,14 @@ def setup(uri: str, experiment: str, artifact_location: str | None = None) -> st
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     check_server(uri)
     mlflow.set_tracking_uri(uri)
-    found = mlflow.get_experiment_by_name(experiment)
+    try:
+        found = mlflow.get_experiment_by_name(experiment)
+    except mlflow.exceptions.MlflowException as error:  # e.g. MLflow 3 refuses a file store (file:./mlruns)
+        reason = str(error).split(". ")[0].rstrip(".")[:300]
+        raise ConfigError(
+            f"the MLflow store {redact(uri)} cannot be opened ({reason}); point tracking.uri "
+            "(or MLFLOW_TRACKING_URI) at a database such as sqlite:///mlruns/mlflow.db, or at a tracking server"
+        ) from None
     if found is not None:
         experiment_id = found.experiment_id
         repair_dead_runs(experiment_id)
