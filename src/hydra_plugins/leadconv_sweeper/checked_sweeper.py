@@ -20,6 +20,9 @@ class CheckedBasicSweeper(BasicSweeper):
             except Exception as error:  # noqa: BLE001 - Hydra's composition errors span several lines
                 lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
                 reason = " ".join(line.rstrip(".") for line in lines[:1] + lines[2:3])[:300] or type(error).__name__
+                from leadconv.sweeps.parent import discard_unused_parent
+
+                discard_unused_parent()
                 print(
                     f"error: the sweep's combination `{' '.join(overrides)[:300]}` does not compose ({reason}); "
                     "no job was run: sweep that override only with the models that have it, or drop it",

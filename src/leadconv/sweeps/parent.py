@@ -151,10 +151,22 @@ class SweepParentRun(Callback):
             sys.exit(1)
 
     def _close(self, status: str) -> None:
-        if self.parent_id is not None:
+        if self.parent_id is not None and settings.sweep_context().parent_run_id == self.parent_id:
             self.client.set_terminated(self.parent_id, status)
             self.parent_id = None
             settings.set_sweep(parent_run_id=None, sweep=None)
+
+
+def discard_unused_parent() -> None:
+    """The sweep stops before any job ran (a combination that does not compose): delete its parent
+    run, which would otherwise stay behind as an empty KILLED run."""
+    parent_id = settings.sweep_context().parent_run_id
+    if not parent_id:
+        return
+    client = MlflowClient()
+    if not child_runs(client, client.get_run(parent_id).info.experiment_id, parent_id):
+        client.delete_run(parent_id)
+    settings.set_sweep(parent_run_id=None, sweep=None)
 
 
 def job_failed(job_return) -> bool:
