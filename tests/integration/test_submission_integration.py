@@ -29,6 +29,14 @@ def ensemble_of(experiment: str, *overrides: str) -> str:
     return build_ensemble(cfg, choices)["run_id"]
 
 
+def make_submit(source, output, store: str, submit_args: str = "") -> subprocess.CompletedProcess:
+    """`make submit INPUT=… OUTPUT=…` as a user types it, on the synthetic data, against `store`."""
+    env = {**os.environ, "MLFLOW_TRACKING_URI": store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT}
+    args = f"SUBMIT_ARGS=select.dataset=synthetic {submit_args}".strip()
+    command = ["make", "submit", f"INPUT={source}", f"OUTPUT={output}", args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
 def read_text(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
@@ -59,15 +67,7 @@ def test_make_submit_keeps_row_order_and_ids(ensemble_run, competition_file, tmp
     shuffled = tmp_path / "O'Brien leads `touch INJECTED` $(shell touch INJECTED) $HOME.csv"
     read_text(competition_file).sample(frac=1.0, random_state=3).to_csv(shuffled, index=False)
     output = tmp_path / "out" / 'scored "final" $(shell touch INJECTED).csv'
-    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT}
-    result = subprocess.run(
-        ["make", "submit", f"INPUT={shuffled}", f"OUTPUT={output}", "SUBMIT_ARGS=select.dataset=synthetic"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = make_submit(shuffled, output, mlflow_store)
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (ROOT / "INJECTED").exists() and not (tmp_path / "INJECTED").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
@@ -132,24 +132,10 @@ def leads_at_prior(prior: float, out, seed: int = 0):
 def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition_file, tmp_path, mlflow_store):
     """`make submit INPUT=…` on two files converting at 5 % and 40 %: each gets its own estimate and threshold."""
     sidecars = {}
-    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT}
     for prior in (0.05, 0.4):
         source = leads_at_prior(prior, tmp_path / f"leads_{prior}.csv")
         output = tmp_path / f"scored_{prior}.csv"
-        result = subprocess.run(
-            [
-                "make",
-                "submit",
-                f"INPUT={source}",
-                f"OUTPUT={output}",
-                f"SUBMIT_ARGS=select.dataset=synthetic ensemble_run_id={ensemble_run.info.run_id}",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        result = make_submit(source, output, mlflow_store, f"ensemble_run_id={ensemble_run.info.run_id}")
         assert result.returncode == 0, result.stderr[-2000:]
         sidecar = sidecars[prior] = json.loads(output.with_suffix(".json").read_text())
         for key in (
