@@ -199,7 +199,8 @@ def report(per_model: pd.DataFrame, overhead: pd.DataFrame, overrides: list[str]
         f"MLflow store, logging artifacts and plots) of about {(framework - framework_cv) - (bare - bare_cv):.1f}s, "
         "which does not grow with the data or the model.",
         f"Of that, importing MLflow and opening the store alone takes {mlflow_s:.1f}s (a process that does only "
-        f"that, less one that only imports pandas, as the bare loop does too): {mlflow_s / bare:.0%} of the bare loop, a floor for any run that logs to MLflow.",
+        f"that, less one that only imports pandas, as the bare loop does too): {mlflow_s / bare:.0%} of the bare "
+        "loop, a floor for any run that logs to MLflow.",
         "",
         "## Per model (default settings: `cv=group`, `features=raw`, `sampler=none`)",
         "",
