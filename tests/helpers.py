@@ -37,6 +37,11 @@ def tiny(model: str = "lightgbm", *extra: str) -> list[str]:
     return SYNTHETIC + [f"model={model}", *TINY_MODEL[model], *extra]
 
 
+def grid(experiment: str, sweep_dir, *overrides: str) -> list[str]:
+    """`python src/run.py -m ...` arguments of a synthetic-data grid logged to `experiment`."""
+    return ["-m", *SYNTHETIC, *overrides, f"tracking.experiment={experiment}", f"hydra.sweep.dir={sweep_dir}"]
+
+
 def options(group: str) -> list[str]:
     """The options of a config group: the names of conf/<group>/*.yaml."""
     return sorted(path.stem for path in (CONF / group).glob("*.yaml"))

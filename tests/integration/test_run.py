@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
-from helpers import SYNTHETIC, run_in_process, run_script, runs_of, tiny
+from helpers import grid, run_in_process, run_script, runs_of, tiny
 from leadconv import schema
 from leadconv.components.synthetic import write_synthetic
 from leadconv.engine.metrics import fold_f1
@@ -153,15 +153,7 @@ def test_bad_config_fails_cleanly(override, message, experiment):
 @pytest.mark.slow
 def test_multirun_makes_one_run_per_combination(experiment, tmp_path):
     # default model sizes: a model.* override would not exist in both model configs
-    args = [
-        "-m",
-        "model=logreg,lightgbm",
-        "sampler=none,random_under",
-        *SYNTHETIC,
-        f"tracking.experiment={experiment}",
-        f"hydra.sweep.dir={tmp_path}",
-    ]
-    result = run_script(args, timeout=600)
+    result = run_script(grid(experiment, tmp_path, "model=logreg,lightgbm", "sampler=none,random_under"), timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     runs = [r for r in runs_of(experiment) if "mlflow.parentRunId" in r.data.tags]  # the jobs, not the sweep's parent
     assert sorted((r.data.tags["model"], r.data.tags["sampler"]) for r in runs) == [

@@ -2,26 +2,24 @@
 
 import pytest
 
-from helpers import SYNTHETIC, TINY_MODEL, run_script, runs_of
+from helpers import TINY_MODEL, grid, run_script, runs_of
 
 
 @pytest.mark.slow
 def test_parallel_grid_nests_every_job_and_records_failures(experiment, tmp_path):
     # 2 x 2 jobs in two joblib worker processes: class_weight=heavy fails while building the model
     # (before the job's run starts), k_neighbors=0 fails inside SMOTE-NC while fitting
-    args = [
-        "-m",
+    args = grid(
+        experiment,
+        tmp_path,
         "hydra/launcher=joblib",
         "hydra.launcher.n_jobs=2",
-        *SYNTHETIC,
         "model=lightgbm",
         *TINY_MODEL["lightgbm"],
         "sampler=smotenc",
         "sampler.k_neighbors=3,0",
         "model.class_weight=balanced,heavy",
-        f"tracking.experiment={experiment}",
-        f"hydra.sweep.dir={tmp_path}",
-    ]
+    )
     result = run_script(args, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     runs = runs_of(experiment)
