@@ -22,11 +22,16 @@ SLOW_RUN = [
 
 
 def statuses(store) -> dict[str, str]:
-    """run name -> status, read straight from the SQLite store."""
+    """run name -> status, read straight from the SQLite store (empty while MLflow is still creating it)."""
     if not store.exists():
         return {}
-    with sqlite3.connect(store, timeout=30) as db:
-        return dict(db.execute("select name, status from runs"))
+    try:
+        with sqlite3.connect(store, timeout=30) as db:
+            return dict(db.execute("select name, status from runs"))
+    except sqlite3.OperationalError as error:  # the file exists before its tables do
+        if "no such table" in str(error):
+            return {}
+        raise
 
 
 def start(args, store):
