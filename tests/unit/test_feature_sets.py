@@ -186,3 +186,19 @@ def test_a_transductive_run_gives_each_fold_the_test_rows_without_storing_them(d
     assert "unlabeled" not in parts.features.get_params()
     dump(outcome.result.models, tmp_path / "fold_pipelines.skops")  # what save_models=true logs
     assert len(load(tmp_path / "fold_pipelines.skops", "the fold pipelines")) == len(folds)
+
+
+@pytest.mark.parametrize("name", FEATURE_SETS)
+def test_drop_leaves_the_named_columns_out_of_fit_and_transform(name, dataset):
+    X, y = dataset.train, dataset.y
+    kept = FEATURE_SETS[name]().fit(X, y)
+    dropped = FEATURE_SETS[name](drop=["customer_idx", "lead_owner"])
+    fitted = dropped.fit_transform(X, y)
+    for out in (fitted, dropped.transform(dataset.test)):
+        assert "customer_idx" not in out.columns and "lead_owner" not in out.columns
+        assert list(out.columns) == [c for c in kept.get_feature_names_out() if c not in ("customer_idx", "lead_owner")]
+
+
+def test_dropping_a_column_the_feature_set_does_not_make_names_it(dataset):
+    with pytest.raises(FeatureError, match=r"features.drop names \['customer_country.1'\].*drop some of"):
+        CleanFeatures(drop=["customer_country.1"]).fit(dataset.train, dataset.y)

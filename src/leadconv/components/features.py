@@ -82,19 +82,19 @@ class FeatureSet(TransformerMixin, BaseEstimator):
         """`unlabeled`: the test rows' features, a fit parameter (not a hyperparameter, so clones and
         saved pipelines never carry them); only `engineered` with transductive=true reads them."""
         self._check(X)
-        derived = self.fit_derive(X, y, unlabeled)
+        derived = self._kept(self.fit_derive(X, y, unlabeled))
         categorical, numeric = self.column_types(derived)
         self.encoder_ = self._make_encoder(categorical, numeric).fit(derived)
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         self._check(X)
-        return self.encoder_.transform(self.derive(X))
+        return self.encoder_.transform(self._kept(self.derive(X)))
 
     def fit_transform(self, X: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
         """What the pipeline feeds the model while fitting: the fit rows as `derive_training` sees them."""
         self.fit(X, y, **fit_params)
-        return self.encoder_.transform(self.derive_training(X, y))
+        return self.encoder_.transform(self._kept(self.derive_training(X, y)))
 
     def derive_training(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         """The fit rows' features; statistics of the label are out-of-fold here (see EngineeredFeatures)."""
@@ -111,6 +111,16 @@ class FeatureSet(TransformerMixin, BaseEstimator):
             c for c in derived.columns if pd.api.types.is_numeric_dtype(derived[c]) and c not in schema.CATEGORICAL
         ]
         return [c for c in derived.columns if c not in numeric], numeric
+
+    def _kept(self, derived: pd.DataFrame) -> pd.DataFrame:
+        """The derived columns less `drop` (e.g. customer_idx, which says nothing of a customer never seen)."""
+        unknown = [c for c in self.drop if c not in derived.columns]
+        if unknown:
+            raise FeatureError(
+                f"features.drop names {unknown}, which feature set {self.name!r} does not make; "
+                f"drop some of {list(derived.columns)}"
+            )
+        return derived.drop(columns=list(self.drop))
 
     def _make_encoder(self, categorical, numeric) -> TabularEncoder:
         return TabularEncoder(categorical, numeric, self.max_categories, self.min_frequency)
@@ -130,9 +140,10 @@ class FeatureSet(TransformerMixin, BaseEstimator):
 class RawFeatures(FeatureSet):
     """The 28 columns as given: categories as codes (rare levels pooled), numbers imputed."""
 
-    def __init__(self, max_categories: int = 250, min_frequency: int = 1):
+    def __init__(self, max_categories: int = 250, min_frequency: int = 1, drop=()):
         self.max_categories = max_categories
         self.min_frequency = min_frequency
+        self.drop = drop
 
 
 class NativeFeatures(RawFeatures):
@@ -142,8 +153,8 @@ class NativeFeatures(RawFeatures):
 
     name = "native"
 
-    def __init__(self, max_categories: int = 1_000_000, min_frequency: int = 1, keep_numbers: bool = False):
-        super().__init__(max_categories, min_frequency)
+    def __init__(self, max_categories: int = 1_000_000, min_frequency: int = 1, keep_numbers: bool = False, drop=()):
+        super().__init__(max_categories, min_frequency, drop)
         self.keep_numbers = keep_numbers
 
     def derive(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -223,10 +234,11 @@ class CleanFeatures(FeatureSet):
 
     name = "clean"
 
-    def __init__(self, min_count: int = 10, max_categories: int = 250, min_frequency: int = 1):
+    def __init__(self, min_count: int = 10, max_categories: int = 250, min_frequency: int = 1, drop=()):
         self.min_count = min_count
         self.max_categories = max_categories
         self.min_frequency = min_frequency
+        self.drop = drop
 
     def fit_derive(self, X: pd.DataFrame, y=None, unlabeled=None) -> pd.DataFrame:
         cleaned = self._clean(X)
@@ -299,6 +311,7 @@ class EngineeredFeatures(CleanFeatures):
         seed: int = 0,
         max_categories: int = 250,
         min_frequency: int = 1,
+        drop=(),
     ):
         self.min_count = min_count
         self.count_columns = count_columns
@@ -310,6 +323,7 @@ class EngineeredFeatures(CleanFeatures):
         self.seed = seed
         self.max_categories = max_categories
         self.min_frequency = min_frequency
+        self.drop = drop
 
     def fit_derive(self, X: pd.DataFrame, y=None, unlabeled=None) -> pd.DataFrame:
         if y is None:
