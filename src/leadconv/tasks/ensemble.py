@@ -66,10 +66,18 @@ def candidate_runs(experiment: str, select: DictConfig) -> list[Run]:
     return sorted(found, key=lambda run: -run.data.metrics[select.metric])
 
 
+def validation_key(run: Run) -> tuple[str | None, str]:
+    return run.data.tags.get("dataset_digest"), run.data.tags["folds_digest"]
+
+
 def select_base_runs(experiment: str, select: DictConfig) -> list[Run]:
-    """The top `top_k` candidates, at most `max_per_model` of each model family."""
-    chosen, per_model = [], {}
+    """The top `top_k` candidates validated like the best one (stacking needs the same data and
+    folds), at most `max_per_model` of each model family."""
+    chosen, per_model, skipped = [], {}, []
     for run in candidate_runs(experiment, select):
+        if chosen and validation_key(run) != validation_key(chosen[0]):
+            skipped.append(run)
+            continue
         model = run.data.tags.get("model", "")
         if per_model.get(model, 0) < select.max_per_model:
             chosen.append(run)
@@ -83,27 +91,14 @@ def select_base_runs(experiment: str, select: DictConfig) -> list[Run]:
             f"(dataset {select.dataset}{models}, other select.* filters); run some first, e.g. "
             "`python src/run.py -m +experiment=default_suite`, or loosen the select.* filters"
         )
+    if skipped:
+        data, folds = validation_key(skipped[0])
+        log.warning(
+            "left out %d run(s) ranked above the last chosen one but validated on other data or folds than the "
+            "best run %s, e.g. %s; to stack those instead: select.folds_digest=%s select.dataset_digest=%s",
+            len(skipped), chosen[0].info.run_id, skipped[0].info.run_id, folds, data,
+        )
     return chosen
-
-
-def check_compatible(runs: list[Run]) -> None:
-    """Stacking needs every base run validated on the same data with the same folds."""
-
-    def key(run):
-        return run.data.tags.get("dataset_digest"), run.data.tags["folds_digest"]
-
-    best = runs[0]
-    offending = [run for run in runs if key(run) != key(best)]
-    if offending:
-        data, folds = key(best)
-        differ = ", ".join(
-            f"{run.info.run_id} (dataset_digest {key(run)[0]}, folds_digest {key(run)[1]})" for run in offending
-        )
-        raise ConfigError(
-            f"cannot stack runs validated on different data or folds: best run {best.info.run_id} has "
-            f"dataset_digest {data} and folds_digest {folds}, but {differ}; keep one setting, e.g. "
-            f"select.folds_digest={folds} select.dataset_digest={data}"
-        )
 
 
 def align_oof(oofs: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
@@ -226,7 +221,6 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
         raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     tracking.setup_from(cfg)
     runs = select_base_runs(cfg.tracking.experiment, cfg.select)
-    check_compatible(runs)
     mixed = check_environments(runs)
     base = load_predictions(runs)
     oof, final, test_proba = stack(stacker, base.oof, base.y, base.folds, base.test)
