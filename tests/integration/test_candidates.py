@@ -38,7 +38,7 @@ def table_rows(stdout: str) -> dict[str, list[float]]:
     rows = {}
     for line in stdout.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 10 and cells[0] in {"lgb", "logreg", "both"}:
+        if len(cells) == 10 and cells[0] not in {"candidate", "---"}:
             rows[cells[0]] = [float(c) for c in cells[2:]]
     return rows
 
@@ -73,3 +73,16 @@ def test_an_ensemble_of_unknown_runs_is_refused(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: ensemble both")
     assert "unknown: ['xgb']" in result.stderr and not (tmp_path / "cache").exists()
+
+
+def test_a_transductive_candidate_counts_the_held_out_rows_features(tmp_path):
+    engineered = "[model=logreg, model.max_iter=300, features=engineered"
+    candidates = tmp_path / "c.yaml"
+    candidates.write_text(
+        f"runs:\n  inductive: {engineered}]\n  transductive: {engineered}, features.transductive=true]\n"
+    )
+    result = judge(candidates, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = table_rows(result.stdout)
+    # the same run but for counts that also read the held-out rows: other held-out scores
+    assert set(rows) == {"inductive", "transductive"} and rows["transductive"] != rows["inductive"]

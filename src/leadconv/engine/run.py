@@ -76,6 +76,12 @@ def build_components(cfg: DictConfig) -> Components:
     return Components(**built)
 
 
+def unlabeled_fit_params(parts: Components, scored: pd.DataFrame) -> dict:
+    """The scored rows' features for a transductive feature set (a fit parameter: clones and saved
+    pipelines stay free of them); nothing for the others."""
+    return {"features__unlabeled": scored} if getattr(parts.features, "transductive", False) else {}
+
+
 def run(
     parts: Components,
     dataset: Dataset,
@@ -85,8 +91,7 @@ def run(
     report_fold: FoldReport | None = None,
 ) -> RunOutcome:
     """Cross-validate `parts` on `dataset` over `folds`, decide the test file's threshold, score."""
-    # statistics may read the test rows' features (a fit parameter: clones and saved pipelines stay free of them)
-    fit_params = {"features__unlabeled": dataset.test} if getattr(parts.features, "transductive", False) else {}
+    fit_params = unlabeled_fit_params(parts, dataset.test)
     on_fold = None
     if report_fold is not None:
 

@@ -6,7 +6,8 @@ The candidates are listed in `experiments/candidates.yaml`: a *run* is a list of
 (as `python src/run.py` takes them); an *ensemble* names runs and a stacker (`conf/stacker/`).
 For each customer hold-out (a fifth of the training customers, never the large ones, as in
 `python -m leadconv.tasks.label_shift`), every run is cross-validated with `cv=group` on the rest, and its
-fold models score the held-out rows. Ensembles stack their members' out-of-fold predictions, so they
+fold models score the held-out rows (a `features.transductive=true` run also counts their features, as
+it counts the test file's in `make submit`). Ensembles stack their members' out-of-fold predictions, so they
 cost no extra fitting. Fitted predictions are cached per run, hold-out and overrides (`--cache`),
 so a new candidate fits only itself. Hydra overrides after the options apply to every run (e.g.
 `dataset=synthetic` for a quick try).
