@@ -7,7 +7,7 @@ The candidates are listed in `experiments/candidates.yaml`: a *run* is a list of
 For each customer hold-out (a fifth of the training customers, never the large ones, as in
 `python -m leadconv.tasks.label_shift`), every run is cross-validated with `cv=group` on the rest, and its
 fold models score the held-out rows (a `features.transductive=true` run also counts their features, as
-it counts the test file's in `make submit`). Ensembles stack their members' out-of-fold predictions, so they
+`src/run.py` counts the test file's). Ensembles stack their members' out-of-fold predictions, so they
 cost no extra fitting. Fitted predictions are cached per run, hold-out and overrides (`--cache`),
 so a new candidate fits only itself. Hydra overrides after the options apply to every run (e.g.
 `dataset=synthetic` for a quick try).
