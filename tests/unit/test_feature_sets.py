@@ -160,8 +160,9 @@ def test_transductive_counts_read_test_features_but_never_labels(dataset):
         EngineeredFeatures(transductive=True).fit(dataset.train, dataset.y)
 
 
-def test_a_transductive_run_gives_each_fold_the_test_rows_without_storing_them(dataset, tmp_path):
-    """engine.run passes the test rows as a fit parameter: every fold's counts read them, and neither
+def test_a_transductive_run_gives_each_fold_its_validation_and_test_rows_without_storing_them(dataset, tmp_path):
+    """engine.run passes the test rows as a fit parameter: every fold's counts read them and the fold's
+    validation rows (so both are counted alike, never their labels), and neither
     the configured pipeline nor a fitted one holds the rows themselves (clones and saved models stay small)."""
     from leadconv.components.priors import FixedPrior
     from leadconv.components.thresholds import BestF1
@@ -179,9 +180,11 @@ def test_a_transductive_run_gives_each_fold_the_test_rows_without_storing_them(d
     folds = parts.cv.split(dataset.train, dataset.y, dataset.groups)
     outcome = run(parts, dataset, folds, keep_models=True)
     test_customers = dataset.test["customer_idx"].notna().sum()
+    known = dataset.train["customer_idx"].notna().to_numpy()
     for fold, fitted in zip(folds, outcome.result.models):
         features = fitted.named_steps["features"]
-        assert sum(features.counts_["customer_idx"].values()) == fold.train.size + test_customers
+        counted = known[fold.train].sum() + known[fold.valid].sum() + test_customers
+        assert sum(features.counts_["customer_idx"].values()) == counted
         assert not any(isinstance(v, pd.DataFrame) for v in vars(features).values())
     assert "unlabeled" not in parts.features.get_params()
     dump(outcome.result.models, tmp_path / "fold_pipelines.skops")  # what save_models=true logs

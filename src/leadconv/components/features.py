@@ -275,7 +275,7 @@ class EngineeredFeatures(CleanFeatures):
     """`clean` plus features known to help on this data, all learned on the training fold:
 
     - `n_<column>`: log(1 + number of other known rows with the same value) for `count_columns`;
-      known rows are the training fold, plus the unlabeled test rows when `transductive`;
+      known rows are the training fold, plus the unlabeled rows when `transductive`;
     - `continent` of the answering subsidiary (response_corporate);
     - `country_is_subsidiary_home`: the customer's country is the one its subsidiary mostly serves;
       `country_matches_country_1`: customer_country and customer_country.1 name the same country;
@@ -284,8 +284,9 @@ class EngineeredFeatures(CleanFeatures):
       The fit rows get out-of-fold values (cross-fitting inside the training fold, folds grouped by
       `encoding_groups` so a customer's own rows never encode it), other rows the full-fold value.
 
-    `transductive=true` lets the count and home-country statistics also read the unlabeled test rows
-    (the `unlabeled` fit parameter, passed by the run); labels never come from them. Off by default.
+    `transductive=true` lets the count and home-country statistics also read unlabeled rows (the
+    `unlabeled` fit parameter: the run passes the test rows and the fold's validation rows, so that
+    both are counted alike); labels never come from them. Off by default.
     """
 
     name = "engineered"

@@ -76,10 +76,10 @@ def build_components(cfg: DictConfig) -> Components:
     return Components(**built)
 
 
-def unlabeled_fit_params(parts: Components, scored: pd.DataFrame) -> dict:
-    """The scored rows' features for a transductive feature set (a fit parameter: clones and saved
-    pipelines stay free of them); nothing for the others."""
-    return {"features__unlabeled": scored} if getattr(parts.features, "transductive", False) else {}
+def unlabeled_rows(parts: Components, scored: pd.DataFrame) -> pd.DataFrame | None:
+    """The scored rows, for a transductive feature set to read without labels (a fit parameter: clones
+    and saved pipelines stay free of them); None for the others."""
+    return scored if getattr(parts.features, "transductive", False) else None
 
 
 def run(
@@ -91,7 +91,6 @@ def run(
     report_fold: FoldReport | None = None,
 ) -> RunOutcome:
     """Cross-validate `parts` on `dataset` over `folds`, decide the test file's threshold, score."""
-    fit_params = unlabeled_fit_params(parts, dataset.test)
     on_fold = None
     if report_fold is not None:
 
@@ -99,7 +98,8 @@ def run(
             report_fold(step, objective_so_far(parts, objective, oof, test_proba))
 
     result = cross_validate(
-        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models, on_fold, fit_params
+        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models, on_fold,
+        unlabeled_rows(parts, dataset.test),
     )
     decision = decide(parts.threshold, parts.prior, result.oof, result.test_proba)
     cv_threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())

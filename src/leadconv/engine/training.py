@@ -68,17 +68,20 @@ def cross_validate(
     folds: list[Fold],
     keep_models: bool = False,
     on_fold=None,
-    fit_params: dict | None = None,
+    unlabeled: pd.DataFrame | None = None,
 ) -> CVResult:
     """`on_fold(folds_done, oof_so_far, test_proba_so_far)`, if given, runs after every fold (an Optuna
     trial reports its score so far there, and may stop the run by raising optuna.TrialPruned).
-    `fit_params` go to every fold's pipeline.fit (e.g. {"features__unlabeled": X_test})."""
+    `unlabeled`: rows a transductive feature set may read without their labels (the scored file); each
+    fold's feature set gets them together with its validation rows, so validation and scored rows are
+    counted alike."""
     y = np.asarray(y)
     oof_parts, test_sum, importances, models = [], np.zeros(len(X_test)), {}, []
     start = time.perf_counter()
     for i, fold in enumerate(folds, 1):
         fold_start = time.perf_counter()
-        fitted = clone(pipeline).fit(X.iloc[fold.train], y[fold.train], **(fit_params or {}))
+        fit_params = {} if unlabeled is None else {"features__unlabeled": pd.concat([X.iloc[fold.valid], unlabeled])}
+        fitted = clone(pipeline).fit(X.iloc[fold.train], y[fold.train], **fit_params)
         proba = fitted.predict_proba(X.iloc[fold.valid])[:, 1]
         test_sum += fitted.predict_proba(X_test)[:, 1]
         oof_parts.append(

@@ -34,7 +34,7 @@ from leadconv.components.stackers import LogisticStacker
 from leadconv.components.thresholds import PriorShift, best_f1_threshold
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import per_row
-from leadconv.engine.run import build_components, unlabeled_fit_params
+from leadconv.engine.run import build_components, unlabeled_rows
 from leadconv.engine.training import cross_validate
 from leadconv.tasks.ensemble import align_oof, stack
 from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
@@ -67,7 +67,7 @@ def fit_member(overrides: list[str], train, y, scored):
     cfg = compose_job(overrides)
     parts = build_components(cfg)
     folds = parts.cv.split(train, y, train["customer_idx"])
-    result = cross_validate(parts.pipeline, train, y, scored, folds, fit_params=unlabeled_fit_params(parts, scored))
+    result = cross_validate(parts.pipeline, train, y, scored, folds, unlabeled=unlabeled_rows(parts, scored))
     return result.oof, result.test_proba
 
 
