@@ -152,6 +152,9 @@ def test_transductive_counts_read_test_features_but_never_labels(dataset):
     both = pd.concat([dataset.train, dataset.test])["customer_idx"]
     assert sum(transductive.counts_["customer_idx"].values()) == both.notna().sum()
     assert sum(plain.counts_["customer_idx"].values()) == dataset.train["customer_idx"].notna().sum()
+    # a scored row counts the other known rows with its value, as a fit row does
+    others = both.map(both.value_counts()).iloc[len(dataset.train) :] - 1
+    assert np.allclose(transductive.transform(dataset.test)["n_customer_idx"], np.log1p(others.fillna(0)))
     # a label column on the unlabeled rows changes nothing
     labelled = dataset.test.assign(**{schema.LABEL: 1})
     with_labels = EngineeredFeatures(transductive=True).fit(dataset.train, dataset.y, unlabeled=labelled)

@@ -344,7 +344,9 @@ class EngineeredFeatures(CleanFeatures):
 
     def derive(self, X: pd.DataFrame) -> pd.DataFrame:
         cleaned = self._clean(X)
-        return self._engineer(X, cleaned, self.target_encoder_.transform(_as_text(cleaned[self._encoded])))
+        encoded = self.target_encoder_.transform(_as_text(cleaned[self._encoded]))
+        # transductive: the scored rows are among the known rows, so count the others, as for a fit row
+        return self._engineer(X, cleaned, encoded, count_self=not self.transductive)
 
     def derive_training(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         cleaned = self._clean(X)
