@@ -79,8 +79,9 @@ class FeatureSet(TransformerMixin, BaseEstimator):
     name = "raw"  # the features= option, for messages
 
     def fit(self, X: pd.DataFrame, y=None, unlabeled: pd.DataFrame | None = None):
-        """`unlabeled`: the test rows' features, a fit parameter (not a hyperparameter, so clones and
-        saved pipelines never carry them); only `engineered` with transductive=true reads them."""
+        """`unlabeled`: rows without labels (the run passes the scored file's and the fold's validation
+        rows), a fit parameter (not a hyperparameter, so clones and saved pipelines never carry them);
+        only `engineered` with transductive=true reads them."""
         self._check(X)
         derived = self._kept(self.fit_derive(X, y, unlabeled))
         categorical, numeric = self.column_types(derived)

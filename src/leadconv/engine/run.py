@@ -97,9 +97,9 @@ def run(
         def on_fold(step: int, oof: pd.DataFrame, test_proba) -> None:
             report_fold(step, objective_so_far(parts, objective, oof, test_proba))
 
+    unlabeled = unlabeled_rows(parts, dataset.test)
     result = cross_validate(
-        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models, on_fold,
-        unlabeled_rows(parts, dataset.test),
+        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models, on_fold, unlabeled
     )
     decision = decide(parts.threshold, parts.prior, result.oof, result.test_proba)
     cv_threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())

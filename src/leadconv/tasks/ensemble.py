@@ -94,9 +94,13 @@ def select_base_runs(experiment: str, select: DictConfig) -> list[Run]:
     if skipped:
         data, folds = validation_key(skipped[0])
         log.warning(
-            "left out %d run(s) ranked above the last chosen one but validated on other data or folds than the "
-            "best run %s, e.g. %s; to stack those instead: select.folds_digest=%s select.dataset_digest=%s",
-            len(skipped), chosen[0].info.run_id, skipped[0].info.run_id, folds, data,
+            "left out %d run(s) validated on other data or folds than the best run %s, e.g. %s; "
+            "to stack those instead: select.folds_digest=%s select.dataset_digest=%s",
+            len(skipped),
+            chosen[0].info.run_id,
+            skipped[0].info.run_id,
+            folds,
+            data,
         )
     return chosen
 

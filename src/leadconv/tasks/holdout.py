@@ -54,8 +54,8 @@ def compare(overrides: list[str], share: float = 0.2) -> pd.DataFrame:
     for scheme, cfg in configs.items():
         parts = build_components(cfg)
         folds = parts.cv.split(train, y, train["customer_idx"])
-        scored = dataset.train.iloc[held_out]
-        result = cross_validate(parts.pipeline, train, y, scored, folds, unlabeled=unlabeled_rows(parts, scored))
+        held_rows = dataset.train.iloc[held_out]
+        result = cross_validate(parts.pipeline, train, y, held_rows, folds, unlabeled=unlabeled_rows(parts, held_rows))
         threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
         scored = score_run(result.oof, threshold, decide(parts.threshold, parts.prior, result.oof, result.test_proba))
         held_f1 = f1_score(dataset.y[held_out], result.test_proba >= threshold)
