@@ -346,14 +346,13 @@ class EngineeredFeatures(CleanFeatures):
     def derive(self, X: pd.DataFrame) -> pd.DataFrame:
         cleaned = self._clean(X)
         encoded = self.target_encoder_.transform(_as_text(cleaned[self._encoded]))
-        # transductive: the scored rows are among the known rows, so count the others, as for a fit row
-        return self._engineer(X, cleaned, encoded, count_self=not self.transductive)
+        return self._engineer(X, cleaned, encoded, among_known=self.transductive)  # transductive: the run passed them
 
     def derive_training(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         cleaned = self._clean(X)
         text = _as_text(cleaned[self._encoded])
         encoded = self._target_encoder(self._inner_folds(cleaned, y)).fit_transform(text, y)
-        return self._engineer(X, cleaned, encoded, count_self=False)
+        return self._engineer(X, cleaned, encoded, among_known=True)
 
     @property
     def _encoded(self) -> list[str]:
@@ -383,14 +382,14 @@ class EngineeredFeatures(CleanFeatures):
         self._check(unlabeled)
         return self._clean(unlabeled[schema.FEATURES])  # feature columns only: never a label
 
-    def _engineer(self, X: pd.DataFrame, cleaned: pd.DataFrame, encoded: np.ndarray, count_self: bool = True):
+    def _engineer(self, X: pd.DataFrame, cleaned: pd.DataFrame, encoded: np.ndarray, among_known: bool = False):
         out = self._fold_rare(cleaned)
         for column in self.LOG_COLUMNS:
             out[column] = np.log1p(out[column].clip(lower=0))
         for column in self.count_columns:
             counts = cleaned[column].map(self.counts_[column]).astype(float).fillna(0.0)
-            # a fit row is one of the known rows: count the others, as for a new row
-            out[f"n_{column}"] = np.log1p(counts if count_self else (counts - 1).clip(lower=0))
+            # a row among the known ones (a fit row, or a scored row read transductively) counts the others
+            out[f"n_{column}"] = np.log1p((counts - 1).clip(lower=0) if among_known else counts)
         code = X["response_corporate"].astype("str").str.strip().str.upper()
         out["continent"] = code.map(SUBSIDIARY_CONTINENT).fillna(OTHER).where(code.notna()).astype(object)
         home = cleaned["response_corporate"].map(self.home_country_)

@@ -254,22 +254,33 @@ class EM(PriorEstimator):
         return self._resampler(y, oof, scored)(slice(None), slice(None))
 
     def _resampler(self, y, oof, scored):
-        """The out-of-fold scores are sorted and deduplicated once; a bootstrap draw only reweights
-        them (its row counts), so each of the interval's refits is one linear-time pool-adjacent-
-        violators pass instead of a full IsotonicRegression fit (same fitted map: sklearn averages
-        tied scores and runs the same solver)."""
-        levels, level_of = np.unique(oof, return_inverse=True)
-        max_iter, tol = int(self.max_iter), float(self.tol)
+        calibrate, max_iter, tol = isotonic_calibrator(y, oof, scored), int(self.max_iter), float(self.tol)
+        return lambda i, j: em_prior(*calibrate(i, j), max_iter, tol)
 
-        def point(i, j) -> float:
-            counts = np.bincount(level_of[i], minlength=len(levels)).astype(float)
-            positives = np.bincount(level_of[i], weights=y[i], minlength=len(levels))
-            seen = counts > 0
-            fitted = isotonic_regression(positives[seen] / counts[seen], weights=counts[seen]).x
-            calibrated = np.interp(scored[j], levels[seen], np.clip(fitted, 1e-4, 1 - 1e-4))
-            return em_prior(calibrated, positives.sum() / counts.sum(), max_iter, tol)
 
-        return point
+def isotonic_calibrator(y, oof, scored):
+    """calibrate(i, j): the scored rows `j`'s probabilities calibrated by isotonic regression on the
+    out-of-fold rows `i`, and those rows' positive share. The out-of-fold scores are sorted and
+    deduplicated once; a bootstrap draw only reweights them (its row counts), so each refit is one
+    linear-time pool-adjacent-violators pass instead of a full IsotonicRegression fit (same fitted
+    map: sklearn averages tied scores and runs the same solver)."""
+    y, oof, scored = (np.asarray(a, dtype=float) for a in (y, oof, scored))
+    levels, level_of = np.unique(oof, return_inverse=True)
+
+    def calibrate(i, j) -> tuple[np.ndarray, float]:
+        counts = np.bincount(level_of[i], minlength=len(levels)).astype(float)
+        positives = np.bincount(level_of[i], weights=y[i], minlength=len(levels))
+        seen = counts > 0
+        fitted = isotonic_regression(positives[seen] / counts[seen], weights=counts[seen]).x
+        return np.interp(scored[j], levels[seen], np.clip(fitted, 1e-4, 1 - 1e-4)), positives.sum() / counts.sum()
+
+    return calibrate
+
+
+def shift_posteriors(calibrated, source: float, prior: float) -> np.ndarray:
+    """Saerens et al.'s adjustment of posteriors at prior `source` to prior `prior`."""
+    up, down = calibrated * prior / source, (1 - calibrated) * (1 - prior) / (1 - source)
+    return up / (up + down)
 
 
 def em_prior(calibrated, source: float, max_iter: int, tol: float) -> float:
@@ -277,8 +288,7 @@ def em_prior(calibrated, source: float, max_iter: int, tol: float) -> float:
     adjusted to it, average to."""
     prior = source
     for _ in range(max_iter):
-        up, down = calibrated * prior / source, (1 - calibrated) * (1 - prior) / (1 - source)
-        updated = float(np.mean(up / (up + down)))
+        updated = float(np.mean(shift_posteriors(calibrated, source, prior)))
         if abs(updated - prior) < tol:
             return updated
         prior = updated

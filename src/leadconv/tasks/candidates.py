@@ -87,8 +87,10 @@ def stack_members(members: dict[str, tuple[pd.DataFrame, np.ndarray]], stacker_n
     return oof, proba
 
 
-def judge(oof: pd.DataFrame, held_y: np.ndarray, held_proba: np.ndarray, draws: int, seed: int) -> pd.DataFrame:
-    """Ranking and decision quality on `draws` subsets of the held-out rows resampled to PRIOR."""
+def judge(oof: pd.DataFrame, held_y, held_proba, draws: int, seed: int, rules=None) -> pd.DataFrame:
+    """Ranking and decision quality on `draws` subsets of the held-out rows resampled to PRIOR.
+    `rules`: other decisions to score alongside, {name: rule(y_oof, oof_proba, proba, prior estimate)
+    -> predicted mask}, each in a column `f1_<name>` (experiments/decision_rules.py)."""
     rng, rule, rows = np.random.default_rng(seed), PriorShift(test_prior="auto"), []
     labelled = per_row(oof)
     oof_y, oof_proba = labelled["y_true"].to_numpy(), labelled["proba"].to_numpy()
@@ -107,12 +109,16 @@ def judge(oof: pd.DataFrame, held_y: np.ndarray, held_proba: np.ndarray, draws: 
                 "prior_estimate": decision.prior.value,
                 "forecast_f1": decision.forecast_f1,
             }
+            | {
+                f"f1_{name}": f1_score(y, other(oof_y, oof_proba, proba, decision.prior.value))
+                for name, other in (rules or {}).items()
+            }
         )
     return pd.DataFrame(rows)
 
 
-def evaluate(names: list[str], runs, ensembles, common: list[str], holdouts: int, draws: int, n_jobs: int, cache):
-    """One row per (candidate, hold-out, draw); `common` overrides apply to every run."""
+def evaluate(names, runs, ensembles, common: list[str], holdouts: int, draws: int, n_jobs: int, cache, rules=None):
+    """One row per (candidate, hold-out, draw); `common` overrides apply to every run; `rules` as judge's."""
     cfg = compose_job(common)
     dataset = instantiate(cfg.dataset).load()
     wanted_runs = sorted({m for n in names for m in ensembles.get(n, {}).get("members", [n])})
@@ -136,7 +142,7 @@ def evaluate(names: list[str], runs, ensembles, common: list[str], holdouts: int
                 oof, proba = stack_members(members, ensembles[name].get("stacker", "logreg"))
             else:
                 oof, proba = predictions[name]
-            judged = judge(oof, dataset.y[held_out], proba, draws, cfg.seed + offset)
+            judged = judge(oof, dataset.y[held_out], proba, draws, cfg.seed + offset, rules)
             results.append(judged.assign(candidate=name, holdout=offset))
     return pd.concat(results, ignore_index=True)
 
