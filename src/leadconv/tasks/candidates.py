@@ -122,20 +122,23 @@ def evaluate(names, runs, ensembles, common: list[str], holdouts: int, draws: in
     cfg = compose_job(common)
     dataset = instantiate(cfg.dataset).load()
     wanted_runs = sorted({m for n in names for m in ensembles.get(n, {}).get("members", [n])})
-    results = []
-    for offset in range(holdouts):
-        kept, held_out = customer_holdout(dataset.groups, 0.2, LARGE_CUSTOMER_SHARE, cfg.seed + offset)
+    splits = [customer_holdout(dataset.groups, 0.2, LARGE_CUSTOMER_SHARE, cfg.seed + o) for o in range(holdouts)]
+
+    def fit(offset: int, name: str):
+        kept, held_out = splits[offset]
         train, y = dataset.train.iloc[kept].reset_index(drop=True), dataset.y[kept]
         scored = dataset.train.iloc[held_out].reset_index(drop=True)
-        fitted = Parallel(n_jobs=n_jobs)(
-            delayed(cached)(
-                cache,
-                run_key(name, [*common, *runs[name]], offset),
-                functools.partial(fit_member, [*common, *runs[name]], train, y, scored),
-            )
-            for name in wanted_runs
+        overrides = [*common, *runs[name]]
+        return delayed(cached)(
+            cache, run_key(name, overrides, offset), functools.partial(fit_member, overrides, train, y, scored)
         )
-        predictions = dict(zip(wanted_runs, fitted))
+
+    # every (hold-out, run) pair in one pool: a search that changes one run keeps every core busy
+    pairs = [(offset, name) for offset in range(holdouts) for name in wanted_runs]
+    fitted = dict(zip(pairs, Parallel(n_jobs=n_jobs)(fit(offset, name) for offset, name in pairs)))
+    results = []
+    for offset, (_, held_out) in enumerate(splits):
+        predictions = {name: fitted[offset, name] for name in wanted_runs}
         for name in names:
             if name in ensembles:
                 members = {m: predictions[m] for m in ensembles[name]["members"]}
