@@ -38,7 +38,7 @@ def trial_rows(stdout: str) -> dict[str, float]:
 
 def test_trials_are_judged_on_held_out_customers_and_the_study_goes_on(tmp_path):
     sweep = "model.n_estimators=int(interval(5,40))"
-    first = search(tmp_path, sweep, "model.num_leaves=choice(4,8)")
+    first = search(tmp_path, sweep, "model.num_leaves=choice(8,31)")
     assert first.returncode == 0, first.stderr[-2000:]
     scores = trial_rows(first.stdout)
     assert set(scores) == {"0", "1"} and all(0 < f1 <= 1 for f1 in scores.values())
@@ -48,12 +48,15 @@ def test_trials_are_judged_on_held_out_customers_and_the_study_goes_on(tmp_path)
     assert best.startswith("best trial as a candidate: lgb_t")
     # a searched key replaces the member's own (model.n_estimators=20); the member's other settings stay
     assert best.count("model.n_estimators=") == 1 and "model.n_jobs=1" in best
-    assert re.search(r"model\.num_leaves=(4|8)\b", best)
+    assert re.search(r"model\.num_leaves=(8|31)\b", best)
+    # trial 0 is the member as it is (the space holds all its settings): the stack's own F1
+    reference = re.search(r"^\| both with lgb as it is \| ([0-9.]+) \|", first.stdout, re.MULTILINE)
+    assert reference and float(reference[1]) == scores["0"]
 
     cache = tmp_path / "cache"
     logreg_fit = {p: p.stat().st_mtime_ns for p in cache.glob("logreg-*")}
     assert len(logreg_fit) == 2 and len(list(cache.glob("lgb_t*-oof.parquet"))) == 2
-    more = search(tmp_path, sweep, "model.num_leaves=choice(4,8)", trials=1)
+    more = search(tmp_path, sweep, "model.num_leaves=choice(8,31)", trials=1)
     assert more.returncode == 0, more.stderr[-2000:]
     assert set(trial_rows(more.stdout)) == {"0", "1", "2"}  # the stored study went on
     assert {p: p.stat().st_mtime_ns for p in cache.glob("logreg-*")} == logreg_fit  # the stack's other run: cached

@@ -4,7 +4,8 @@
         [sweep overrides, e.g. 'model.num_leaves=int(interval(8,64))'] [overrides for every run]
 
 Each trial replaces run MEMBER of `experiments/candidates.yaml` by the same run with settings drawn
-from its model's `conf/search_space/<model>.yaml`, and scores ENSEMBLE (a stack MEMBER belongs to)
+from its model's `conf/search_space/<model>.yaml` (the first trial: the member as it is, where the
+space holds its settings), and scores ENSEMBLE (a stack MEMBER belongs to)
 as `make stronger-models` does: F1 at the `em` prior estimate on held-out customers resampled to
 25 %, the mean over hold-outs. The sweeper's `forecast_f1` rewards a higher prior estimate as much
 as a better ranking (experiments/stronger_models.md, second round); this objective does not.
@@ -13,8 +14,8 @@ A sweep override (choice/interval/range) replaces or adds a dimension; a plain o
 every run, as in `python -m leadconv.candidates`. The study lives in outputs/holdout-search.db, so
 a rerun with more trials goes on from where it stopped; fits share the candidates' cache; each trial
 is an MLflow run in the experiment `holdout-search`. The hold-outs chose the best trial, so it is
-favoured by chance: judge it on fresh hold-outs (`--holdouts 5` of `python -m leadconv.candidates`)
-before it becomes a default. The last line prints it as a `runs:` entry for the candidates file.
+favoured by chance: judge it on hold-outs the search did not see (`python -m leadconv.candidates
+--holdouts 7` after a search on 5) before it becomes a default. The last line prints it as a `runs:` entry for the candidates file.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from pathlib import Path
 import mlflow
 import optuna
 from omegaconf import OmegaConf
+from optuna.distributions import CategoricalDistribution
 
 from leadconv import PROJECT_ROOT
 from leadconv.errors import ConfigError
 from leadconv.sweeps.search_space import as_override, build_space, describe
+from leadconv.sweeps.storage import open_storage
 from leadconv.tasks.candidates import CANDIDATES, evaluate, read_candidates, summarise
 from leadconv.tasks.label_shift import compose_job
 from leadconv.tracking.log import setup, tracked_run
@@ -45,17 +48,26 @@ def is_sweep(override: str) -> bool:
 
 
 def member_space(common: list[str], member: list[str], sweeps: list[str]):
-    """(Optuna distributions, the member's overrides without the keys the search sets)."""
-    model = compose_job([*common, *member]).hydra.runtime.choices["model"]
-    path = PROJECT_ROOT / "conf" / "search_space" / f"{model}.yaml"
+    """(Optuna distributions, the member's overrides without the keys the search sets, the member's own
+    values of those keys where the space holds them)."""
+    cfg = compose_job([*common, *member])
+    path = PROJECT_ROOT / "conf" / "search_space" / f"{cfg.hydra.runtime.choices['model']}.yaml"
     if not path.is_file():
-        raise ConfigError(f"no search space for model={model}: add conf/search_space/{model}.yaml")
+        raise ConfigError(f"no search space for the member's model: add {path.relative_to(PROJECT_ROOT)}")
     space, fixed = build_space(OmegaConf.to_container(OmegaConf.load(path)), sweeps)
     if not space:
         raise ConfigError(
             f"the search space of {path.name} is empty; give sweep overrides such as 'model.x=interval(0,1)'"
         )
-    return space, [o for o in member if o.split("=", 1)[0].lstrip("+") not in space] + fixed
+    own = {key: OmegaConf.select(cfg, key) for key in space}
+    own = {key: value for key, value in own.items() if value is not None and inside(space[key], value)}
+    return space, [o for o in member if o.split("=", 1)[0].lstrip("+") not in space] + fixed, own
+
+
+def inside(distribution, value) -> bool:
+    if isinstance(distribution, CategoricalDistribution):
+        return value in distribution.choices
+    return distribution.low <= value <= distribution.high
 
 
 def with_member(runs: dict, ensembles: dict, ensemble: str, member: str, name: str, overrides: list[str]):
@@ -86,12 +98,12 @@ def run_trial(args, study: optuna.Study, runs, ensembles, common, space, base) -
     print(f"trial {trial.number}: F1 {row.f1:.4f}, AUC {row.auc:.4f}  {describe(trial.params)}", flush=True)
 
 
-def report(study: optuna.Study, reference, member: str, base: list[str]) -> str:
+def report(study: optuna.Study, reference, ensemble: str, member: str, base: list[str]) -> str:
     done = sorted((t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE), key=lambda t: -t.value)
     lines = [
         "| trial | F1 at the `em` prior | AUC | PR AUC | settings |",
         "| --- | --- | --- | --- | --- |",
-        f"| {member} as it is | {reference.f1:.4f} | {reference.auc:.4f} | {reference.pr_auc:.4f} | |",
+        f"| {ensemble} with {member} as it is | {reference.f1:.4f} | {reference.auc:.4f} | {reference.pr_auc:.4f} | |",
     ]
     for t in done:
         a = t.user_attrs
@@ -121,18 +133,19 @@ def main(argv: list[str]) -> None:
     if args.ensemble not in ensembles or args.member not in ensembles[args.ensemble]["members"]:
         raise ConfigError(f"--ensemble must name an ensemble of {args.candidates} that stacks {args.member}")
     sweeps, common = [o for o in overrides if is_sweep(o)], [o for o in overrides if not is_sweep(o)]
-    space, base = member_space(common, runs[args.member], sweeps)
+    space, base, own = member_space(common, runs[args.member], sweeps)
     # a study on other data or settings (`dataset=synthetic`) is another study
     settings = f"-{hashlib.sha256(' '.join(common).encode()).hexdigest()[:8]}" if common else ""
     args.study_name = args.study_name or f"{args.member}-in-{args.ensemble}-{args.holdouts}h{settings}"
-    Path(args.storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if args.storage.startswith("sqlite:///"):
+        Path(args.storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     study = optuna.create_study(
-        study_name=args.study_name,
-        storage=args.storage,
-        direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=args.seed, n_startup_trials=8),
-        load_if_exists=True,
+        study_name=args.study_name, storage=open_storage(args.storage), direction="maximize", load_if_exists=True
     )
+    if not study.trials:  # the first trial is the member as it is: the search starts from the known point
+        study.enqueue_trial(own)
+    # seeded by the trials so far: a resumed study does not draw its first trials again
+    study.sampler = optuna.samplers.TPESampler(seed=args.seed + len(study.trials), n_startup_trials=8)
     setup(compose_job(common).tracking.uri, "holdout-search")
     reference = summarise(
         evaluate([args.ensemble], runs, ensembles, common, args.holdouts, args.draws, args.n_jobs, args.cache),
@@ -141,7 +154,7 @@ def main(argv: list[str]) -> None:
     print(f"{args.ensemble} as it is: F1 {reference.f1:.4f}, AUC {reference.auc:.4f}", flush=True)
     for _ in range(args.trials):
         run_trial(args, study, runs, ensembles, common, space, base)
-    print(report(study, reference, args.member, base), flush=True)
+    print(report(study, reference, args.ensemble, args.member, base), flush=True)
 
 
 if __name__ == "__main__":
