@@ -30,8 +30,9 @@ def default_storage(tracking_uri: str) -> str:
     return f"sqlite:///{folder.resolve()}/optuna.db"
 
 
-def open_storage(url: str, heartbeat_seconds: int = 30) -> optuna.storages.BaseStorage:
-    """An Optuna RDB URL (sqlite:///..., postgresql://...) or `journal:/path/file.log`."""
+def open_storage(url: str, heartbeat_seconds: int | None = 30) -> optuna.storages.BaseStorage:
+    """An Optuna RDB URL (sqlite:///..., postgresql://...) or `journal:/path/file.log`; no heartbeat
+    with `heartbeat_seconds=None` (a study driven by ask and tell, not by `optimize`)."""
     try:
         if url.startswith("journal:"):
             from optuna.storages.journal import JournalFileBackend
@@ -49,7 +50,7 @@ def open_storage(url: str, heartbeat_seconds: int = 30) -> optuna.storages.BaseS
                         url,
                         engine_kwargs=engine,
                         heartbeat_interval=heartbeat_seconds,
-                        grace_period=3 * heartbeat_seconds,
+                        grace_period=3 * heartbeat_seconds if heartbeat_seconds else None,
                     )
             except Exception:
                 if attempt:

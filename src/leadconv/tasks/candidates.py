@@ -191,6 +191,18 @@ def render(table: pd.DataFrame, runs, ensembles, common: list[str], holdouts: in
     return "\n".join(lines) + "\n"
 
 
+def per_holdout_table(draws: pd.DataFrame, names: list[str]) -> str:
+    """F1 at the `em` prior per candidate and hold-out: whether a gain holds on every hold-out or on a few."""
+    f1 = draws.groupby(["candidate", "holdout"])["f1"].mean().unstack("holdout").loc[names]
+    lines = [
+        "| F1 at the `em` prior | " + " | ".join(f"hold-out {h}" for h in f1.columns) + " | mean |",
+        "| --- | " + " | ".join("---" for _ in f1.columns) + " | --- |",
+    ]
+    for name, row in f1.iterrows():
+        lines.append(f"| {name} | " + " | ".join(f"{v:.4f}" for v in row) + f" | {row.mean():.4f} |")
+    return "\n".join(lines) + "\n"
+
+
 @task_wrapper
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m leadconv.candidates", description=__doc__.split("\n")[0])
@@ -202,6 +214,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "outputs" / "candidates-cache")
     parser.add_argument("--output", type=Path, help="replace the generated table in this Markdown file")
     parser.add_argument("--no-mlflow", action="store_true", help="print the table only")
+    parser.add_argument("--per-holdout", action="store_true", help="also print each candidate's F1 on each hold-out")
     args, common = parser.parse_known_args(argv)
     runs, ensembles = read_candidates(args.candidates)
     names = args.only or [*runs, *ensembles]
@@ -214,6 +227,8 @@ def main(argv: list[str]) -> None:
         log_to_mlflow(table, runs, ensembles, common, args.holdouts, args.draws)
     text = render(table, runs, ensembles, common, args.holdouts, args.draws, args.only)
     print(text, flush=True)
+    if args.per_holdout:
+        print(per_holdout_table(draws, names), flush=True)
     if args.output:
         begin, end = MARKERS
         replace_block(args.output, f"{begin}\n{text}{end}", begin, end, "# Stronger models for unseen customers\n")

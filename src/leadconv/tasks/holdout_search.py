@@ -140,7 +140,10 @@ def main(argv: list[str]) -> None:
     if args.storage.startswith("sqlite:///"):
         Path(args.storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     study = optuna.create_study(
-        study_name=args.study_name, storage=open_storage(args.storage), direction="maximize", load_if_exists=True
+        study_name=args.study_name,
+        storage=open_storage(args.storage, heartbeat_seconds=None),
+        direction="maximize",
+        load_if_exists=True,
     )
     if not study.trials:  # the first trial is the member as it is: the search starts from the known point
         study.enqueue_trial(own)
