@@ -5,17 +5,18 @@
 
 Each trial replaces run MEMBER of `experiments/candidates.yaml` by the same run with settings drawn
 from its model's `conf/search_space/<model>.yaml` (the first trial: the member as it is, where the
-space holds its settings), and scores ENSEMBLE (a stack MEMBER belongs to)
-as `make stronger-models` does: F1 at the `em` prior estimate on held-out customers resampled to
-25 %, the mean over hold-outs. The sweeper's `forecast_f1` rewards a higher prior estimate as much
-as a better ranking (experiments/stronger_models.md, second round); this objective does not.
+space holds its settings), and scores ENSEMBLE (a stack MEMBER belongs to) as `make
+stronger-models` does: F1 at the `em` prior estimate on held-out customers resampled to 25 %, the
+mean over hold-outs. The sweeper's `forecast_f1` rewards a higher prior estimate as much as a better
+ranking (experiments/stronger_models.md, second round); this objective does not.
 
 A sweep override (choice/interval/range) replaces or adds a dimension; a plain override applies to
 every run, as in `python -m leadconv.candidates`. The study lives in outputs/holdout-search.db, so
 a rerun with more trials goes on from where it stopped; fits share the candidates' cache; each trial
 is an MLflow run in the experiment `holdout-search`. The hold-outs chose the best trial, so it is
 favoured by chance: judge it on hold-outs the search did not see (`python -m leadconv.candidates
---holdouts 7` after a search on 5) before it becomes a default. The last line prints it as a `runs:` entry for the candidates file.
+--holdouts 7` after a search on 5) before it becomes a default. The last line prints the best trial
+as a `runs:` entry for the candidates file.
 """
 
 from __future__ import annotations
