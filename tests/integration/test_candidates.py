@@ -66,6 +66,10 @@ def test_candidates_are_judged_and_only_changed_runs_refit(tmp_path):
     assert len(list(cache.glob("lgb-*"))) == 4  # the changed run was fitted anew
     assert table_rows(second.stdout)["logreg"] == rows["logreg"]
     assert table_rows(second.stdout)["lgb"] != rows["lgb"]
+    # where MLflow logs changes no fit: the cache still serves every run
+    third = judge(candidates, tmp_path, f"tracking.uri=sqlite:///{tmp_path / 'other.db'}")
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert len(list(cache.glob("*-oof.parquet"))) == 3 and table_rows(third.stdout) == table_rows(second.stdout)
 
 
 def test_an_ensemble_of_unknown_runs_is_refused(tmp_path):

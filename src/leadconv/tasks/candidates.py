@@ -72,7 +72,9 @@ def read_candidates(path: Path) -> tuple[dict[str, list[str]], dict[str, dict]]:
 
 
 def run_key(name: str, overrides: list[str], offset: int) -> str:
-    digest = hashlib.sha256("\0".join(overrides).encode()).hexdigest()[:10]
+    """The cache key of a fit: where MLflow logs (`tracking.*`) changes no prediction, so it is left out."""
+    fitting = [o for o in overrides if not o.lstrip("+~").startswith("tracking.")]
+    digest = hashlib.sha256("\0".join(fitting).encode()).hexdigest()[:10]
     return f"{name}-{digest}-{offset}"
 
 
