@@ -70,3 +70,16 @@ def test_an_ensemble_without_the_member_is_refused(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: --ensemble must name an ensemble")
     assert not (tmp_path / "study.db").exists()
+
+
+def test_a_malformed_sweep_is_refused_in_one_line(tmp_path):
+    command = [sys.executable, "-m", "leadconv.tasks.holdout_search", "lgb", "--ensemble", "both"]
+    command += [
+        "--candidates",
+        str(write_candidates(tmp_path / "c.yaml")),
+        "--storage",
+        f"sqlite:///{tmp_path / 's.db'}",
+    ]
+    result = subprocess.run([*command, "model.num_leaves=choice(4", *COMMON], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1 and not (tmp_path / "s.db").exists()
+    assert result.stderr.strip().splitlines()[-1].startswith("error: cannot parse the overrides (")

@@ -42,7 +42,7 @@ from leadconv.engine.metrics import per_row
 from leadconv.errors import ConfigError
 from leadconv.tasks.ensemble import align_oof, stack
 from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
-from leadconv.tasks.label_shift import CHECK, cached, compose_job, fit_member, resample
+from leadconv.tasks.label_shift import CHECK, cached, compose_job, fit_member, load_cached, resample
 from leadconv.tracking.log import setup, tracked_run
 from leadconv.utils import replace_block, task_wrapper
 
@@ -126,18 +126,20 @@ def evaluate(names, runs, ensembles, common: list[str], holdouts: int, draws: in
     wanted_runs = sorted({m for n in names for m in ensembles.get(n, {}).get("members", [n])})
     splits = [customer_holdout(dataset.groups, 0.2, LARGE_CUSTOMER_SHARE, cfg.seed + o) for o in range(holdouts)]
 
+    keys = {(o, name): run_key(name, [*common, *runs[name]], o) for o in range(holdouts) for name in wanted_runs}
+
     def fit(offset: int, name: str):
         kept, held_out = splits[offset]
         train, y = dataset.train.iloc[kept].reset_index(drop=True), dataset.y[kept]
         scored = dataset.train.iloc[held_out].reset_index(drop=True)
-        overrides = [*common, *runs[name]]
-        return delayed(cached)(
-            cache, run_key(name, overrides, offset), functools.partial(fit_member, overrides, train, y, scored)
-        )
+        fitting = functools.partial(fit_member, [*common, *runs[name]], train, y, scored)
+        return delayed(cached)(cache, keys[offset, name], fitting)
 
-    # every (hold-out, run) pair in one pool: a search that changes one run keeps every core busy
-    pairs = [(offset, name) for offset in range(holdouts) for name in wanted_runs]
-    fitted = dict(zip(pairs, Parallel(n_jobs=n_jobs)(fit(offset, name) for offset, name in pairs)))
+    # cached fits are read here; the rest, every (hold-out, run) pair in one pool, so that a search
+    # that changes one run keeps every core busy
+    fitted = {pair: load_cached(cache, key) for pair, key in keys.items()}
+    missing = [pair for pair, found in fitted.items() if found is None]
+    fitted |= dict(zip(missing, Parallel(n_jobs=n_jobs)(fit(offset, name) for offset, name in missing)))
     results = []
     for offset, (_, held_out) in enumerate(splits):
         predictions = {name: fitted[offset, name] for name in wanted_runs}

@@ -28,13 +28,14 @@ from pathlib import Path
 
 import mlflow
 import optuna
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 from optuna.distributions import CategoricalDistribution
 
 from leadconv import PROJECT_ROOT
 from leadconv.errors import ConfigError
 from leadconv.sweeps.search_space import as_override, build_space, describe
-from leadconv.sweeps.storage import open_storage
+from leadconv.sweeps.storage import last_line, open_storage
 from leadconv.tasks.candidates import CANDIDATES, evaluate, read_candidates, summarise
 from leadconv.tasks.label_shift import compose_job
 from leadconv.tracking.log import setup, tracked_run
@@ -43,23 +44,31 @@ from leadconv.utils import task_wrapper
 METRICS = ["f1", "auc", "pr_auc", "prior_estimate", "f1_std_over_holdouts"]
 
 
-def is_sweep(override: str) -> bool:
-    value = override.split("=", 1)[-1].strip()
-    return value.startswith(("choice(", "interval(", "range(", "int(", "tag("))
+def split_sweeps(overrides: list[str]) -> tuple[list[str], list[str]]:
+    """(sweep overrides, plain overrides), as Hydra's grammar tells them apart."""
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception as error:  # noqa: BLE001 - Hydra's grammar errors are long
+        raise ConfigError(
+            f"cannot parse the overrides ({str(error).strip().splitlines()[0]}); fix them as `python src/run.py` takes them"
+        ) from None
+    sweeps = [o.input_line for o in parsed if o.is_sweep_override()]
+    return sweeps, [o.input_line for o in parsed if not o.is_sweep_override()]
 
 
 def member_space(common: list[str], member: list[str], sweeps: list[str]):
     """(Optuna distributions, the member's overrides without the keys the search sets, the member's own
-    values of those keys where the space holds them)."""
-    cfg = compose_job([*common, *member])
-    path = PROJECT_ROOT / "conf" / "search_space" / f"{cfg.hydra.runtime.choices['model']}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"no search space for the member's model: add {path.relative_to(PROJECT_ROOT)}")
-    space, fixed = build_space(OmegaConf.to_container(OmegaConf.load(path)), sweeps)
-    if not space:
+    values of those keys where the space holds them). The space is the one `hydra/sweeper=optuna`
+    gives the member (conf/search_space/<model>.yaml), with `sweeps` on top."""
+    try:
+        cfg = compose_job([*common, *member, "hydra/sweeper=optuna"])
+    except Exception as error:  # noqa: BLE001 - e.g. no conf/search_space/ file for the member's model
         raise ConfigError(
-            f"the search space of {path.name} is empty; give sweep overrides such as 'model.x=interval(0,1)'"
-        )
+            f"no search space for the member: {last_line(error)}; add conf/search_space/<model>.yaml"
+        ) from None
+    space, fixed = build_space(OmegaConf.to_container(cfg.hydra.sweeper.search_space), sweeps)
+    if not space:
+        raise ConfigError("the member's search space is empty; give sweep overrides such as 'model.x=interval(0,1)'")
     own = {key: OmegaConf.select(cfg, key) for key in space}
     own = {key: value for key, value in own.items() if value is not None and inside(space[key], value)}
     return space, [o for o in member if o.split("=", 1)[0].lstrip("+") not in space] + fixed, own
@@ -133,7 +142,7 @@ def main(argv: list[str]) -> None:
     runs, ensembles = read_candidates(args.candidates)
     if args.ensemble not in ensembles or args.member not in ensembles[args.ensemble]["members"]:
         raise ConfigError(f"--ensemble must name an ensemble of {args.candidates} that stacks {args.member}")
-    sweeps, common = [o for o in overrides if is_sweep(o)], [o for o in overrides if not is_sweep(o)]
+    sweeps, common = split_sweeps(overrides)
     space, base, own = member_space(common, runs[args.member], sweeps)
     # a study on other data or settings (`dataset=synthetic`) is another study
     settings = f"-{hashlib.sha256(' '.join(common).encode()).hexdigest()[:8]}" if common else ""

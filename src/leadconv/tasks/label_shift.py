@@ -183,14 +183,25 @@ def cached(directory: Path | None, key: str, fit):
     """(oof, proba) from `fit()`, kept in `directory` so that a rerun of the tables skips the fitting."""
     if directory is None:
         return fit()
-    oof_path, proba_path = directory / f"{key}-oof.parquet", directory / f"{key}-proba.npy"
-    if oof_path.exists() and proba_path.exists():
-        return pd.read_parquet(oof_path), np.load(proba_path)
+    found = load_cached(directory, key)
+    if found is not None:
+        return found
     oof, proba = fit()
+    oof_path, proba_path = directory / f"{key}-oof.parquet", directory / f"{key}-proba.npy"
     directory.mkdir(parents=True, exist_ok=True)
     oof.to_parquet(oof_path)
     np.save(proba_path, proba)
     return oof, proba
+
+
+def load_cached(directory: Path | None, key: str):
+    """(oof, proba) kept by `cached` under `key`, or None."""
+    if directory is None:
+        return None
+    oof_path, proba_path = directory / f"{key}-oof.parquet", directory / f"{key}-proba.npy"
+    if oof_path.exists() and proba_path.exists():
+        return pd.read_parquet(oof_path), np.load(proba_path)
+    return None
 
 
 def run(system: str, overrides: list[str], draws: int, holdouts: int, n_jobs: int, cache: Path | None = None):
