@@ -208,3 +208,28 @@ def test_drop_leaves_the_named_columns_out_of_fit_and_transform(name, dataset):
 def test_dropping_a_column_the_feature_set_does_not_make_names_it(dataset):
     with pytest.raises(FeatureError, match=r"features.drop names \['customer_country.1'\].*drop some of"):
         CleanFeatures(drop=["customer_country.1"]).fit(dataset.train, dataset.y)
+
+
+def test_customer_weighted_encoding_counts_each_customer_once(dataset):
+    """A sales rep with one large converted customer and many small unconverted ones: by rows its rate is
+    high, by customers low. Fit rows still get encodings learned on other customers only."""
+    X = dataset.train.copy()
+    y = np.zeros(len(X), dtype=int)
+    rep = np.arange(len(X)) < 300
+    large = np.arange(len(X)) < 200  # one customer, 200 converted rows
+    X["lead_owner"] = np.where(rep, "rep A", "rep B")
+    X["customer_idx"] = np.where(large, "big", [f"c{i}" for i in range(len(X))])
+    y[large] = 1
+    y[~rep] = np.arange((~rep).sum()) % 2  # rep B: half its customers convert
+    by_rows = EngineeredFeatures(target_columns=["lead_owner"], smooth=1.0).fit(X, y).transform(X)
+    by_customers = EngineeredFeatures(target_columns=["lead_owner"], smooth=1.0, encoding_weight="customer")
+    encoded = by_customers.fit(X, y).transform(X)["te_lead_owner"]
+    assert by_rows["te_lead_owner"][rep].iloc[0] > 0.6  # 200 of rep A's 300 rows converted
+    assert encoded[rep].iloc[0] < 0.05  # 1 of its 101 customers did (smoothed towards the customers' mean)
+    assert encoded[~rep].iloc[0] == pytest.approx(0.5, abs=0.02)
+    # cross-fitting inside a pipeline: the large customer's own rows are encoded without it
+    model = Pipeline([("features", by_customers), ("model", RecordingModel())]).fit(X, y)
+    fit_rows = model.named_steps["model"].seen_["te_lead_owner"][large]
+    assert fit_rows.max() < 0.05
+    with pytest.raises(FeatureError, match="encoding_weight"):
+        EngineeredFeatures(encoding_weight="rows").fit(X, y)

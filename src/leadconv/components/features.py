@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import TargetEncoder
@@ -215,6 +215,45 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), MISSING).astype(str)
 
 
+class CustomerTargetEncoder(TransformerMixin, BaseEstimator):
+    """Target encoding in which each customer counts once: a level's rate is the (smoothed) mean of
+    its customers' conversion rates, not of its rows, so that one customer with thousands of rows
+    does not set the rate of its sales rep or country for every customer never seen before.
+
+    One scikit-learn TargetEncoder (continuous, the same smoothing) per column, fit on the distinct
+    (level, customer) pairs with the customer's rate at that level as the target.
+    """
+
+    def __init__(self, smooth="auto"):
+        self.smooth = smooth
+
+    def fit(self, X: pd.DataFrame, y, groups):
+        y, groups = np.asarray(y, dtype=float), np.asarray(groups)
+        self.encoders_ = []
+        for column in X.columns:
+            pairs = pd.DataFrame({"level": X[column].to_numpy(), "customer": groups, "y": y})
+            rates = pairs.groupby(["level", "customer"], sort=False)["y"].mean().reset_index()
+            encoder = TargetEncoder(target_type="continuous", smooth=self.smooth)
+            self.encoders_.append(encoder.fit(rates[["level"]], rates["y"]))
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        return np.column_stack(
+            [
+                encoder.transform(X[[column]].set_axis(["level"], axis=1))
+                for column, encoder in zip(X.columns, self.encoders_)
+            ]
+        )
+
+    def cross_fit(self, X: pd.DataFrame, y, groups, folds) -> np.ndarray:
+        """Out-of-fold encodings of X: each fold's rows encoded by the other folds' customers."""
+        out, y, groups = np.empty(X.shape, dtype=float), np.asarray(y), np.asarray(groups)
+        for fit_rows, encoded_rows in folds:
+            fitted = clone(self).fit(X.iloc[fit_rows], y[fit_rows], groups[fit_rows])
+            out[encoded_rows] = fitted.transform(X.iloc[encoded_rows])
+        return out
+
+
 def clean_distinct(frame: pd.DataFrame) -> pd.DataFrame:
     """`clean_frame`, computed once per distinct value: the rules are row-wise and levels are few."""
     columns = [c for c in CLEANERS if c in frame.columns]
@@ -284,6 +323,7 @@ class EngineeredFeatures(CleanFeatures):
     - `te_<column>`: smoothed target encodings (scikit-learn's TargetEncoder) of `target_columns`.
       The fit rows get out-of-fold values (cross-fitting inside the training fold, folds grouped by
       `encoding_groups` so a customer's own rows never encode it), other rows the full-fold value.
+      `encoding_weight=customer` counts each customer once in a level's rate (CustomerTargetEncoder).
 
     `transductive=true` lets the count and home-country statistics also read unlabeled rows (the
     `unlabeled` fit parameter: the run passes the test rows and the fold's validation rows, so that
@@ -309,6 +349,7 @@ class EngineeredFeatures(CleanFeatures):
         encoding_groups: str | None = "customer_idx",
         encoding_splits: int = 5,
         smooth="auto",
+        encoding_weight: str = "row",
         transductive: bool = False,
         seed: int = 0,
         max_categories: int = 250,
@@ -321,6 +362,7 @@ class EngineeredFeatures(CleanFeatures):
         self.encoding_groups = encoding_groups
         self.encoding_splits = encoding_splits
         self.smooth = smooth
+        self.encoding_weight = encoding_weight
         self.transductive = transductive
         self.seed = seed
         self.max_categories = max_categories
@@ -332,6 +374,10 @@ class EngineeredFeatures(CleanFeatures):
             raise FeatureError(
                 "feature set 'engineered' needs the labels of the training rows for its target encodings"
             )
+        if self.encoding_weight not in ("row", "customer"):
+            raise FeatureError(
+                f"features.encoding_weight must be 'row' or 'customer', not {self.encoding_weight!r}; fix the override"
+            )
         cleaned = self._clean(X)
         self._learn_levels(cleaned)
         known = pd.concat([cleaned, self._unlabeled_cleaned(unlabeled)], ignore_index=True)
@@ -340,7 +386,11 @@ class EngineeredFeatures(CleanFeatures):
         self.home_country_ = (
             countries.groupby("response_corporate")["customer_country"].agg(lambda s: s.mode().iloc[0]).to_dict()
         )
-        self.target_encoder_ = self._target_encoder(self.encoding_splits).fit(_as_text(cleaned[self._encoded]), y)
+        text = _as_text(cleaned[self._encoded])
+        if self.encoding_weight == "customer":
+            self.target_encoder_ = CustomerTargetEncoder(self.smooth).fit(text, y, cleaned["customer_idx"])
+        else:
+            self.target_encoder_ = self._target_encoder(self.encoding_splits).fit(text, y)
         return self._engineer(X, cleaned, self.target_encoder_.transform(_as_text(cleaned[self._encoded])))
 
     def derive(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -351,7 +401,11 @@ class EngineeredFeatures(CleanFeatures):
     def derive_training(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         cleaned = self._clean(X)
         text = _as_text(cleaned[self._encoded])
-        encoded = self._target_encoder(self._inner_folds(cleaned, y)).fit_transform(text, y)
+        folds = self._inner_folds(cleaned, y)
+        if self.encoding_weight == "customer":
+            encoded = CustomerTargetEncoder(self.smooth).cross_fit(text, y, cleaned["customer_idx"], folds)
+        else:
+            encoded = self._target_encoder(folds).fit_transform(text, y)
         return self._engineer(X, cleaned, encoded, among_known=True)
 
     @property

@@ -24,6 +24,7 @@ TRUSTED_TYPES = sorted(
         "leadconv.components.features.RawFeatures",
         "leadconv.components.features.NativeFeatures",
         "leadconv.components.features.CleanFeatures",
+        "leadconv.components.features.CustomerTargetEncoder",
         "leadconv.components.features.EngineeredFeatures",
         "leadconv.components.features.TabularEncoder",
         "leadconv.components.models.CatBoostModel",
