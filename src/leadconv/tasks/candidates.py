@@ -119,14 +119,12 @@ def judge(oof: pd.DataFrame, held_y, held_proba, draws: int, seed: int, rules=No
     return pd.DataFrame(rows)
 
 
-def evaluate(names, runs, ensembles, common: list[str], holdouts: int, draws: int, n_jobs: int, cache, rules=None):
-    """One row per (candidate, hold-out, draw); `common` overrides apply to every run; `rules` as judge's."""
+def fitted_runs(run_names, runs, common: list[str], holdouts: int, n_jobs: int, cache):
+    """(dataset, customer hold-out splits, {(hold-out, run): (out-of-fold frame, held-out probability)})."""
     cfg = compose_job(common)
     dataset = instantiate(cfg.dataset).load()
-    wanted_runs = sorted({m for n in names for m in ensembles.get(n, {}).get("members", [n])})
     splits = [customer_holdout(dataset.groups, 0.2, LARGE_CUSTOMER_SHARE, cfg.seed + o) for o in range(holdouts)]
-
-    keys = {(o, name): run_key(name, [*common, *runs[name]], o) for o in range(holdouts) for name in wanted_runs}
+    keys = {(o, name): run_key(name, [*common, *runs[name]], o) for o in range(holdouts) for name in run_names}
 
     def fit(offset: int, name: str):
         kept, held_out = splits[offset]
@@ -140,16 +138,27 @@ def evaluate(names, runs, ensembles, common: list[str], holdouts: int, draws: in
     fitted = {pair: load_cached(cache, key) for pair, key in keys.items()}
     missing = [pair for pair, found in fitted.items() if found is None]
     fitted |= dict(zip(missing, Parallel(n_jobs=n_jobs)(fit(offset, name) for offset, name in missing)))
+    return dataset, splits, fitted
+
+
+def candidate_predictions(name: str, ensembles, fitted, offset: int):
+    """(out-of-fold frame, held-out probability) of one candidate on one hold-out, from `fitted_runs`."""
+    if name not in ensembles:
+        return fitted[offset, name]
+    members = {m: fitted[offset, m] for m in ensembles[name]["members"]}
+    return stack_members(members, ensembles[name].get("stacker", "logreg"))
+
+
+def evaluate(names, runs, ensembles, common: list[str], holdouts: int, draws: int, n_jobs: int, cache, rules=None):
+    """One row per (candidate, hold-out, draw); `common` overrides apply to every run; `rules` as judge's."""
+    wanted_runs = sorted({m for n in names for m in ensembles.get(n, {}).get("members", [n])})
+    dataset, splits, fitted = fitted_runs(wanted_runs, runs, common, holdouts, n_jobs, cache)
+    seed = compose_job(common).seed
     results = []
     for offset, (_, held_out) in enumerate(splits):
-        predictions = {name: fitted[offset, name] for name in wanted_runs}
         for name in names:
-            if name in ensembles:
-                members = {m: predictions[m] for m in ensembles[name]["members"]}
-                oof, proba = stack_members(members, ensembles[name].get("stacker", "logreg"))
-            else:
-                oof, proba = predictions[name]
-            judged = judge(oof, dataset.y[held_out], proba, draws, cfg.seed + offset, rules)
+            oof, proba = candidate_predictions(name, ensembles, fitted, offset)
+            judged = judge(oof, dataset.y[held_out], proba, draws, seed + offset, rules)
             results.append(judged.assign(candidate=name, holdout=offset))
     return pd.concat(results, ignore_index=True)
 
