@@ -1,7 +1,8 @@
 """Is there signal about an unseen customer that the default suite leaves unused? (stronger_models.md, sixth round)
 
-    python experiments/unseen_customer_signal.py [--holdouts 7] [--draws 20]   # fits what outputs/candidates-cache
-                                                                               # lacks, as python -m leadconv.candidates does
+    python experiments/unseen_customer_signal.py [--holdouts 7] [--draws 20] [--no-mlflow]   # fits what
+                         # outputs/candidates-cache lacks, as python -m leadconv.candidates does; the means are
+                         # logged to the MLflow experiment stronger-models (run unseen-customer-signal)
 
 On the default suite's (`strong_mix_slow`) held-out predictions, the same customer hold-outs and draws at
 a 25 % prior as `python -m leadconv.candidates`, three ideas that need no new fit:
@@ -18,7 +19,9 @@ a 25 % prior as `python -m leadconv.candidates`, three ideas that need no new fi
 """
 
 import argparse
+import re
 
+import mlflow
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
@@ -32,6 +35,7 @@ from leadconv.engine.decision import decide
 from leadconv.tasks.candidates import CANDIDATES, PRIOR, candidate_predictions, fitted_runs, read_candidates
 from leadconv.tasks.ensemble import align_oof, stack
 from leadconv.tasks.label_shift import CHECK, compose_job, resample
+from leadconv.tracking.log import setup, tracked_run
 
 SUITE = "strong_mix_slow"
 RULE = PriorShift(test_prior="auto")
@@ -115,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--holdouts", type=int, default=7)
     parser.add_argument("--draws", type=int, default=20)
+    parser.add_argument("--no-mlflow", action="store_true", help="print the table only")
     args = parser.parse_args()
     runs, ensembles = read_candidates(CANDIDATES)
     members = ensembles[SUITE]["members"]
@@ -144,6 +149,10 @@ def main() -> None:
     print("| variant | mean | per hold-out |\n| --- | --- | --- |")
     for column in table.columns:
         print(f"| {column} | {table[column].mean():.4f} | {' / '.join(f'{v:.4f}' for v in table[column])} |")
+    if not args.no_mlflow:  # one run beside the candidates', metrics named after the variants
+        setup(compose_job([]).tracking.uri, "stronger-models")
+        with tracked_run("unseen-customer-signal", {"holdouts": str(args.holdouts), "draws": str(args.draws)}):
+            mlflow.log_metrics({re.sub(r"[^\w. /-]", "", name): float(table[name].mean()) for name in table.columns})
 
 
 if __name__ == "__main__":
