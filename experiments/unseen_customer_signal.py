@@ -8,8 +8,9 @@ On the default suite's (`strong_mix_slow`) held-out predictions, the same custom
 a 25 % prior as `python -m leadconv.candidates`, three ideas that need no new fit:
 
 1. If a customer's leads share one label, its other rows in the scored file say something about each
-   of them. Mix each row's probability with the mean over its customer's rows in the scored draw (and the out-of-fold rows with their customer's in the
-   fold, so that the threshold reads the same kind of scores): alpha 0 is the suite as it is.
+   of them. Mix each row's probability with the mean over its customer's rows in the scored draw (and
+   the out-of-fold rows with their customer's in the fold, so that the threshold reads the same kind
+   of scores): alpha 0 is the suite as it is.
 2. Fit the logreg stacker with each customer counting less (row weights 1/sqrt(n) or 1/n, n the
    customer's out-of-fold rows), so that mid-sized customers do not set the members' weights; and
    with stronger regularisation (C=0.1, 0.01; the default is 1) or balanced classes.
