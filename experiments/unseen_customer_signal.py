@@ -29,22 +29,26 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from leadconv import PROJECT_ROOT
-from leadconv.components.priors import EM
 from leadconv.components.stackers import LogisticStacker
-from leadconv.components.thresholds import PriorShift, best_f1_threshold
-from leadconv.engine.decision import decide
-from leadconv.tasks.candidates import CANDIDATES, PRIOR, candidate_predictions, fitted_runs, read_candidates
+from leadconv.components.thresholds import best_f1_threshold
+from leadconv.tasks.candidates import (
+    CANDIDATES,
+    PRIOR,
+    candidate_predictions,
+    draw_subsets,
+    em_decision,
+    fitted_runs,
+    read_candidates,
+)
 from leadconv.tasks.ensemble import align_oof, stack
-from leadconv.tasks.label_shift import CHECK, compose_job, resample
+from leadconv.tasks.label_shift import resample
 from leadconv.tracking.log import setup, tracked_run
 
 SUITE = "strong_mix_slow"
-RULE = PriorShift(test_prior="auto")
 
 
 def f1_at_em(oof: pd.DataFrame, y, proba) -> float:
-    decision = decide(RULE, EM(**{**CHECK, "n_bootstrap": 0}), oof, proba, bootstrap=False)
-    return f1_score(y, proba >= decision.threshold)
+    return f1_score(y, proba >= em_decision(oof, proba).threshold)
 
 
 def customer_mean(proba, customers) -> np.ndarray:
@@ -102,9 +106,8 @@ def stacker_variants(members: dict, train_customers, held_y, subsets) -> dict:
 
 
 def other_half(oof, held_y, proba, held_customers, rng, repeats=10) -> dict:
-    reached, rule = [], []
+    reached, rule, distinct = [], [], np.unique(held_customers)
     for _ in range(repeats):
-        distinct = np.unique(held_customers)
         first = np.isin(held_customers, rng.choice(distinct, len(distinct) // 2, replace=False))
         a, b = np.flatnonzero(first), np.flatnonzero(~first)
         a, b = a[resample(held_y[a], PRIOR, rng)], b[resample(held_y[b], PRIOR, rng)]
@@ -125,14 +128,14 @@ def main() -> None:
     runs, ensembles = read_candidates(CANDIDATES)
     members = ensembles[SUITE]["members"]
     cache = PROJECT_ROOT / "outputs" / "candidates-cache"
-    dataset, splits, fitted = fitted_runs(members, runs, [], args.holdouts, 2, cache)
+    cfg, dataset, splits, fitted = fitted_runs(members, runs, [], args.holdouts, 2, cache)
     customers = dataset.train["customer_idx"].astype(str).to_numpy()
     rows, purity = [], []
     for offset, (kept, held_out) in enumerate(splits):
         oof, proba = candidate_predictions(SUITE, ensembles, fitted, offset)
         held_y, held_customers = dataset.y[held_out], customers[held_out]
-        rng = np.random.default_rng(compose_job([]).seed + offset)  # the draws python -m leadconv.candidates judges
-        subsets = [resample(held_y, PRIOR, rng) for _ in range(args.draws)]
+        rng = np.random.default_rng(cfg.seed + offset)  # the draws python -m leadconv.candidates judges
+        subsets = draw_subsets(held_y, args.draws, rng)
         by_customer = pd.Series(held_y).groupby(held_customers).agg(["size", "mean"])
         converting = by_customer[(by_customer["size"] > 1) & (by_customer["mean"] > 0)]
         purity.append((converting["mean"] < 1).mean())
@@ -151,7 +154,7 @@ def main() -> None:
     for column in table.columns:
         print(f"| {column} | {table[column].mean():.4f} | {' / '.join(f'{v:.4f}' for v in table[column])} |")
     if not args.no_mlflow:  # one run beside the candidates', metrics named after the variants
-        setup(compose_job([]).tracking.uri, "stronger-models")
+        setup(cfg.tracking.uri, "stronger-models")
         with tracked_run("unseen-customer-signal", {"holdouts": str(args.holdouts), "draws": str(args.draws)}):
             mlflow.log_metrics({re.sub(r"[^\w. /-]", "", name): float(table[name].mean()) for name in table.columns})
 

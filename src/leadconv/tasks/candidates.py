@@ -89,17 +89,26 @@ def stack_members(members: dict[str, tuple[pd.DataFrame, np.ndarray]], stacker_n
     return oof, proba
 
 
+def draw_subsets(held_y, draws: int, rng) -> list[np.ndarray]:
+    """`draws` subsets of the held-out rows resampled to PRIOR (the draws every candidate is judged on)."""
+    return [resample(held_y, PRIOR, rng) for _ in range(draws)]
+
+
+def em_decision(oof: pd.DataFrame, proba):
+    """The project's decision for `proba`: threshold=prior_shift at the prior=em estimate, no bootstrap."""
+    return decide(PriorShift(test_prior="auto"), EM(**{**CHECK, "n_bootstrap": 0}), oof, proba, bootstrap=False)
+
+
 def judge(oof: pd.DataFrame, held_y, held_proba, draws: int, seed: int, rules=None) -> pd.DataFrame:
     """Ranking and decision quality on `draws` subsets of the held-out rows resampled to PRIOR.
     `rules`: other decisions to score alongside, {name: rule(y_oof, oof_proba, proba, prior estimate)
     -> predicted mask}, each in a column `f1_<name>` (experiments/decision_rules.py)."""
-    rng, rule, rows = np.random.default_rng(seed), PriorShift(test_prior="auto"), []
+    rule, rows = PriorShift(test_prior="auto"), []
     labelled = per_row(oof)
     oof_y, oof_proba = labelled["y_true"].to_numpy(), labelled["proba"].to_numpy()
-    for _ in range(draws):
-        subset = resample(held_y, PRIOR, rng)
+    for subset in draw_subsets(held_y, draws, np.random.default_rng(seed)):
         y, proba = held_y[subset], held_proba[subset]
-        decision = decide(rule, EM(**{**CHECK, "n_bootstrap": 0}), oof, proba, bootstrap=False)
+        decision = em_decision(oof, proba)
         rows.append(
             {
                 "auc": roc_auc_score(y, proba),
@@ -120,7 +129,8 @@ def judge(oof: pd.DataFrame, held_y, held_proba, draws: int, seed: int, rules=No
 
 
 def fitted_runs(run_names, runs, common: list[str], holdouts: int, n_jobs: int, cache):
-    """(dataset, customer hold-out splits, {(hold-out, run): (out-of-fold frame, held-out probability)})."""
+    """(composed job config, dataset, customer hold-out splits,
+    {(hold-out, run): (out-of-fold frame, held-out probability)})."""
     cfg = compose_job(common)
     dataset = instantiate(cfg.dataset).load()
     splits = [customer_holdout(dataset.groups, 0.2, LARGE_CUSTOMER_SHARE, cfg.seed + o) for o in range(holdouts)]
@@ -138,7 +148,7 @@ def fitted_runs(run_names, runs, common: list[str], holdouts: int, n_jobs: int, 
     fitted = {pair: load_cached(cache, key) for pair, key in keys.items()}
     missing = [pair for pair, found in fitted.items() if found is None]
     fitted |= dict(zip(missing, Parallel(n_jobs=n_jobs)(fit(offset, name) for offset, name in missing)))
-    return dataset, splits, fitted
+    return cfg, dataset, splits, fitted
 
 
 def candidate_predictions(name: str, ensembles, fitted, offset: int):
@@ -152,13 +162,12 @@ def candidate_predictions(name: str, ensembles, fitted, offset: int):
 def evaluate(names, runs, ensembles, common: list[str], holdouts: int, draws: int, n_jobs: int, cache, rules=None):
     """One row per (candidate, hold-out, draw); `common` overrides apply to every run; `rules` as judge's."""
     wanted_runs = sorted({m for n in names for m in ensembles.get(n, {}).get("members", [n])})
-    dataset, splits, fitted = fitted_runs(wanted_runs, runs, common, holdouts, n_jobs, cache)
-    seed = compose_job(common).seed
+    cfg, dataset, splits, fitted = fitted_runs(wanted_runs, runs, common, holdouts, n_jobs, cache)
     results = []
     for offset, (_, held_out) in enumerate(splits):
         for name in names:
             oof, proba = candidate_predictions(name, ensembles, fitted, offset)
-            judged = judge(oof, dataset.y[held_out], proba, draws, seed + offset, rules)
+            judged = judge(oof, dataset.y[held_out], proba, draws, cfg.seed + offset, rules)
             results.append(judged.assign(candidate=name, holdout=offset))
     return pd.concat(results, ignore_index=True)
 
