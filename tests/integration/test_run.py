@@ -56,8 +56,11 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
     assert params["sampler_categorical_handling"] == "none"
     assert tags["model"] == "lightgbm" and tags["sampler"] == "none" and tags["features"] == "raw"
     assert len(tags["dataset_digest"]) == 16 and tags["git_commit"]
-    for key in ["precision", "recall", "pr_auc", "fit_seconds", "test_positive_rate"]:
+    for key in ["precision", "recall", "pr_auc", "fit_seconds", "test_positive_rate", "shift_auc", "forecast_f1_low"]:
         assert key in run.data.metrics
+    assert 0.5 <= run.data.metrics["shift_auc"] <= 1 and run.data.metrics["shift_effective_rows"] > 0
+    assert run.data.metrics["forecast_f1_low"] <= run.data.metrics["forecast_f1_high"]
+    assert tags["shift"] == "adversarial"
     assert run.inputs.dataset_inputs[0].dataset.digest == tags["dataset_digest"]
     test = pd.read_parquet(artifact(run, "predictions/test.parquet"))
     assert len(test) == 200 and test[schema.ID].is_unique and test["proba"].between(0, 1).all()
@@ -66,8 +69,12 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
     assert "bant_submit" in importance.index and importance["mean"].max() > 0
     names = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="plots")}
     assert names == {
-        f"plots/{n}.png" for n in ["feature_importance", "pr_curve", "confusion_matrix", "f1_vs_threshold"]
+        f"plots/{n}.png"
+        for n in ["feature_importance", "pr_curve", "confusion_matrix", "f1_vs_threshold", "shift_columns"]
     }
+    columns = pd.read_csv(artifact(run, "shift/columns.csv"), index_col=0)
+    assert {"unseen_raw", "unseen_clean", "missing_change", "drift", "importance"} <= set(columns.columns)
+    assert columns["importance"].sum() == pytest.approx(1, abs=0.01)
     config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
     assert "leadconv.components.models.lightgbm_classifier" in config
 

@@ -54,14 +54,23 @@ def check_probability(value, label: str, or_auto: bool = False) -> float:
     return number
 
 
-def prior_shift_weights(y_true, test_prior: float, train_prior: float | None = None) -> np.ndarray:
+def prior_shift_weights(y_true, test_prior: float, train_prior: float | None = None, weights=None) -> np.ndarray:
     """Per-row weights that make the labelled rows look as if positives were `test_prior` of them
-    (label shift: p(x | y) unchanged, only the class shares move). Rows of a single class keep weight 1."""
+    (label shift: p(x | y) unchanged, only the class shares move). Rows of a single class keep weight 1.
+    `weights`: the rows' covariate-shift weights (`leadconv.components.shift`), multiplied in; the
+    train prior is then their weighted positive share."""
     y = np.asarray(y_true).astype(bool)
-    train_prior = float(y.mean()) if train_prior is None else float(train_prior)
+    base = np.ones(len(y)) if weights is None else np.asarray(weights, float)
+    train_prior = weighted_share(y, base) if train_prior is None else float(train_prior)
     if not 0 < train_prior < 1:
-        return np.ones(len(y))
-    return np.where(y, test_prior / train_prior, (1 - test_prior) / (1 - train_prior))
+        return base
+    return base * np.where(y, test_prior / train_prior, (1 - test_prior) / (1 - train_prior))
+
+
+def weighted_share(y, weights) -> float:
+    """The positive share of rows `y` weighted by `weights`."""
+    total = float(np.sum(weights))
+    return float(np.sum(np.asarray(weights) * np.asarray(y))) / total if total > 0 else float("nan")
 
 
 @dataclass(frozen=True)
@@ -116,15 +125,17 @@ class PriorEstimator:
             fallback, check_cuts, max_spread, int(self.min_rows), int(self.n_bootstrap), float(self.confidence)
         )
 
-    def estimate(self, y_oof, oof_proba, proba, bootstrap: bool = True) -> PriorEstimate:
+    def estimate(self, y_oof, oof_proba, proba, bootstrap: bool = True, weights=None) -> PriorEstimate:
         """The prior of the rows scored `proba`, from labelled out-of-fold rows (y_oof, oof_proba).
         `bootstrap=False` gives a quick point estimate, without interval or stability check (a search's
-        per-fold reports)."""
+        per-fold reports). `weights`: covariate-shift weights of the labelled rows (`shift=` group), so
+        that calibration and class-conditional shares are read where the file's leads lie."""
         settings = self._settings()  # checks the shared parameters (BBSE's cuts: in _point)
         y, oof, scored = np.asarray(y_oof).astype(int), np.asarray(oof_proba, float), np.asarray(proba, float)
+        w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
         problem = self._unusable(y, oof, scored, settings)
         if problem is None:
-            value = self._point(y, oof, scored)
+            value = self._point(y, oof, scored, w)
             if not np.isfinite(value) or not 0 < value < 1:
                 problem = f"the {self.name} estimate {value:.3f} is outside (0, 1)"
         if problem is not None:
@@ -132,19 +143,21 @@ class PriorEstimator:
             message = f"cannot estimate the prior of {len(scored)} rows ({problem}); using prior.fallback={fallback}"
             log.warning(message)
             return PriorEstimate(fallback, fallback, fallback, "fallback", message)
-        low, high = self._interval(y, oof, scored, settings) if bootstrap and settings.n_bootstrap else (value, value)
-        spread, warning = self._stability(y, oof, scored, value, settings) if bootstrap else (0.0, None)
+        low, high = (
+            self._interval(y, oof, scored, w, settings) if bootstrap and settings.n_bootstrap else (value, value)
+        )
+        spread, warning = self._stability(y, oof, scored, w, value, settings) if bootstrap else (0.0, None)
         if warning:
             log.warning(warning)
         return PriorEstimate(float(value), low, high, self.name, warning, spread)
 
-    def _stability(self, y, oof, scored, value, settings: _Settings) -> tuple[float, str | None]:
+    def _stability(self, y, oof, scored, w, value, settings: _Settings) -> tuple[float, str | None]:
         """Under pure label shift every score cut tells the same prior (BBSE at each of `check_cuts`);
         estimates that disagree mean the file also differs from train in other ways (period,
         customers), and the estimate deserves less trust."""
         if not settings.check_cuts:
             return 0.0, None
-        others = {cut: bbse_point(y, oof, scored, [cut]) for cut in settings.check_cuts}
+        others = {cut: bbse_point(y, oof, scored, [cut], w) for cut in settings.check_cuts}
         spread = float(np.nanmax([value, *others.values()]) - np.nanmin([value, *others.values()]))
         if spread <= settings.max_spread:
             return spread, None
@@ -166,8 +179,8 @@ class PriorEstimator:
             return "every row has the same probability"
         return None
 
-    def _interval(self, y, oof, scored, settings: _Settings) -> tuple[float, float]:
-        rng, resampled_point = np.random.default_rng(self.seed), self._resampler(y, oof, scored)
+    def _interval(self, y, oof, scored, w, settings: _Settings) -> tuple[float, float]:
+        rng, resampled_point = np.random.default_rng(self.seed), self._resampler(y, oof, scored, w)
         values = []
         for _ in range(settings.n_bootstrap):
             i, j = rng.integers(0, len(y), len(y)), rng.integers(0, len(scored), len(scored))
@@ -177,12 +190,12 @@ class PriorEstimator:
         tail = (1 - settings.confidence) / 2
         return float(np.nanquantile(values, tail)), float(np.nanquantile(values, 1 - tail))
 
-    def _point(self, y, oof, scored) -> float:
+    def _point(self, y, oof, scored, w) -> float:
         raise NotImplementedError
 
-    def _resampler(self, y, oof, scored):
+    def _resampler(self, y, oof, scored, w):
         """`point(i, j)`: the estimate on out-of-fold rows `i` and scored rows `j` (a bootstrap draw)."""
-        return lambda i, j: self._point(y[i], oof[i], scored[j])
+        return lambda i, j: self._point(y[i], oof[i], scored[j], w[i])
 
 
 class BBSE(PriorEstimator):
@@ -207,18 +220,22 @@ class BBSE(PriorEstimator):
         super().check_params()
         as_cuts(self.cuts, "prior.cuts")
 
-    def _point(self, y, oof, scored) -> float:
-        return bbse_point(y, oof, scored, as_cuts(self.cuts, "prior.cuts"))
+    def _point(self, y, oof, scored, w) -> float:
+        return bbse_point(y, oof, scored, as_cuts(self.cuts, "prior.cuts"), w)
 
 
-def bbse_point(y, oof, scored, cuts) -> float:
-    """The least-squares prior over the bins that `cuts` (quantiles of the positives' scores) make."""
+def bbse_point(y, oof, scored, cuts, w=None) -> float:
+    """The least-squares prior over the bins that `cuts` (quantiles of the positives' scores) make;
+    `w` weights the out-of-fold rows."""
+    w = np.ones(len(y)) if w is None else w
     edges = np.quantile(oof[y == 1], cuts)
 
-    def shares(values):
-        return np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1) / len(values)
+    def shares(values, weights):
+        bins = np.searchsorted(edges, values, side="right")
+        return np.bincount(bins, weights=weights, minlength=len(edges) + 1) / weights.sum()
 
-    positive, negative, target = shares(oof[y == 1]), shares(oof[y == 0]), shares(scored)
+    positive, negative = shares(oof[y == 1], w[y == 1]), shares(oof[y == 0], w[y == 0])
+    target = shares(scored, np.ones(len(scored)))
     direction = positive - negative
     norm = float(direction @ direction)
     return float(direction @ (target - negative) / norm) if norm > 1e-12 else np.nan
@@ -250,27 +267,44 @@ class EM(PriorEstimator):
         int(self.max_iter)  # as before: a value that is not a number fails here
         float(self.tol)
 
-    def _point(self, y, oof, scored) -> float:
-        return self._resampler(y, oof, scored)(slice(None), slice(None))
+    def _point(self, y, oof, scored, w) -> float:
+        return self._resampler(y, oof, scored, w)(slice(None), slice(None))
 
-    def _resampler(self, y, oof, scored):
-        calibrate, max_iter, tol = isotonic_calibrator(y, oof, scored), int(self.max_iter), float(self.tol)
+    def _resampler(self, y, oof, scored, w):
+        calibrate, max_iter, tol = isotonic_calibrator(y, oof, scored, w), int(self.max_iter), float(self.tol)
         return lambda i, j: em_prior(*calibrate(i, j), max_iter, tol)
 
 
-def isotonic_calibrator(y, oof, scored):
+class PCC(PriorEstimator):
+    """Probabilistic classify and count: the mean of the file's probabilities after isotonic
+    calibration on the out-of-fold rows. Right when only the mix of leads changed (p(y | x) as in
+    train) and the calibration is read where the file's leads lie (covariate-shift weights); too low
+    when the rate itself changed."""
+
+    name = "pcc"
+
+    def _point(self, y, oof, scored, w) -> float:
+        return self._resampler(y, oof, scored, w)(slice(None), slice(None))
+
+    def _resampler(self, y, oof, scored, w):
+        calibrate = isotonic_calibrator(y, oof, scored, w)
+        return lambda i, j: float(np.mean(calibrate(i, j)[0]))
+
+
+def isotonic_calibrator(y, oof, scored, w=None):
     """calibrate(i, j): the scored rows `j`'s probabilities calibrated by isotonic regression on the
     out-of-fold rows `i`, and those rows' positive share. The out-of-fold scores are sorted and
     deduplicated once; a bootstrap draw only reweights them (its row counts), so each refit is one
     linear-time pool-adjacent-violators pass instead of a full IsotonicRegression fit (same fitted
     map: sklearn averages tied scores and runs the same solver)."""
     y, oof, scored = (np.asarray(a, dtype=float) for a in (y, oof, scored))
+    w = np.ones(len(y)) if w is None else np.asarray(w, float)
     levels, level_of = np.unique(oof, return_inverse=True)
 
     def calibrate(i, j) -> tuple[np.ndarray, float]:
-        counts = np.bincount(level_of[i], minlength=len(levels)).astype(float)
-        positives = np.bincount(level_of[i], weights=y[i], minlength=len(levels))
-        seen = counts > 0
+        counts = np.bincount(level_of[i], weights=w[i], minlength=len(levels))
+        positives = np.bincount(level_of[i], weights=w[i] * y[i], minlength=len(levels))
+        seen = counts > 1e-12
         fitted = isotonic_regression(positives[seen] / counts[seen], weights=counts[seen]).x
         return np.interp(scored[j], levels[seen], np.clip(fitted, 1e-4, 1 - 1e-4)), positives.sum() / counts.sum()
 
@@ -306,6 +340,6 @@ class FixedPrior:
     def check_params(self) -> None:
         check_probability(self.value, "prior.value")
 
-    def estimate(self, y_oof=None, oof_proba=None, proba=None, bootstrap: bool = True) -> PriorEstimate:
+    def estimate(self, y_oof=None, oof_proba=None, proba=None, bootstrap: bool = True, weights=None) -> PriorEstimate:
         value = check_probability(self.value, "prior.value")
         return PriorEstimate(value, value, value, self.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import precision_recall_curve
 
 from leadconv.components.priors import check_probability, prior_shift_weights
@@ -36,7 +37,8 @@ class ThresholdRule:
     def check_params(self) -> None:
         """Raise ValueError naming the first invalid parameter (the config key and what it accepts)."""
 
-    def choose(self, y_true, oof_proba, proba=None, prior: float | None = None) -> float:
+    def choose(self, y_true, oof_proba, proba=None, prior: float | None = None, weights=None) -> float:
+        """`weights`: the labelled rows' covariate-shift weights toward the scored file (`shift=`)."""
         raise NotImplementedError
 
     def validation_threshold(self, y_true, oof_proba) -> float:
@@ -49,8 +51,8 @@ class BestF1(ThresholdRule):
 
     name = "best_f1"
 
-    def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
-        return best_f1_threshold(y_true, oof_proba)
+    def choose(self, y_true, oof_proba, proba=None, prior=None, weights=None) -> float:
+        return best_f1_threshold(y_true, oof_proba, sample_weight=weights)
 
 
 class Fixed(ThresholdRule):
@@ -64,7 +66,7 @@ class Fixed(ThresholdRule):
     def check_params(self) -> None:
         check_probability(self.value, "threshold.value")
 
-    def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
+    def choose(self, y_true, oof_proba, proba=None, prior=None, weights=None) -> float:
         self.check_params()
         return float(self.value)
 
@@ -86,7 +88,7 @@ class TargetRate(ThresholdRule):
     def check_params(self) -> None:
         check_probability(self.rate, "threshold.rate")
 
-    def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
+    def choose(self, y_true, oof_proba, proba=None, prior=None, weights=None) -> float:
         self.check_params()
         if proba is None or len(proba) == 0:
             raise ValueError("threshold=target_rate needs the scored rows' probabilities")
@@ -99,7 +101,8 @@ class PriorShift(ThresholdRule):
     """Best F1 for the scored file's prior: the out-of-fold rows are reweighted so positives make
     up `test_prior` of them (a label-shift correction), and the threshold maximising that
     reweighted F1 is returned on the models' raw probability scale. `test_prior: auto` takes the
-    prior the `prior=` group estimates for each scored file.
+    prior the `prior=` group estimates for each scored file. When the file is another mix of leads
+    (`shift=`), the rows are first weighted toward that mix, so the cut is the best one for its leads.
 
     Why weights and not adjusted probabilities: the Saerens et al. (2002) adjustment of a
     probability to a new prior is monotone, so it never reorders rows and a threshold on adjusted
@@ -123,11 +126,38 @@ class PriorShift(ThresholdRule):
     def needs_prior(self) -> bool:
         return self.test_prior == AUTO
 
-    def choose(self, y_true, oof_proba, proba=None, prior=None) -> float:
+    def choose(self, y_true, oof_proba, proba=None, prior=None, weights=None) -> float:
         self.check_params()
         target = prior if self.needs_prior else self.test_prior
         if target is None:
             raise ValueError("threshold=prior_shift with test_prior=auto needs the scored rows' estimated prior")
         train_prior = None if self.train_prior is None else float(self.train_prior)
-        weights = prior_shift_weights(y_true, float(target), train_prior)
-        return best_f1_threshold(y_true, oof_proba, sample_weight=weights)
+        shifted = prior_shift_weights(y_true, float(target), train_prior, weights)
+        return best_f1_threshold(y_true, oof_proba, sample_weight=shifted)
+
+
+class ExpectedF1(PriorShift):
+    """The cut that maximises the F1 the scored file itself is expected to reach (a plug-in rule).
+
+    The out-of-fold rows, weighted to the file's mix and prior as `prior_shift` weights them, learn an
+    isotonic map from score to conversion probability; applied to the file's own scores it gives
+    each scored lead's chance q of converting, and the cut keeping the k highest maximises
+    2 * (sum of their q) / (k + sum of all q) (Nan et al., 2012). Unlike `prior_shift`, which reads
+    the cut off the reweighted labelled rows, it takes the file's own spread of scores into account.
+    """
+
+    name = "expected_f1"
+
+    def choose(self, y_true, oof_proba, proba=None, prior=None, weights=None) -> float:
+        self.check_params()
+        if proba is None or len(proba) == 0:
+            return super().choose(y_true, oof_proba, proba, prior, weights)
+        target = prior if self.needs_prior else self.test_prior
+        train_prior = None if self.train_prior is None else float(self.train_prior)
+        shifted = prior_shift_weights(y_true, float(target), train_prior, weights)
+        calibrate = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
+        calibrate.fit(np.asarray(oof_proba, float), np.asarray(y_true, float), sample_weight=shifted)
+        scores = np.sort(np.asarray(proba, float))[::-1]
+        chance = calibrate.predict(scores)
+        expected = 2 * np.cumsum(chance) / (np.arange(1, len(scores) + 1) + chance.sum())
+        return float(scores[int(np.argmax(expected))])

@@ -22,17 +22,25 @@ def per_row(oof: pd.DataFrame) -> pd.DataFrame:
     return oof.groupby("row").agg(y_true=("y_true", "first"), proba=("proba", "mean")).sort_index()
 
 
-def reweighted_f1(y_true, proba, threshold: float, prior: float | None = None) -> float:
-    """F1 at `threshold`; with `prior`, as if positives were that share of the rows."""
-    weights = None if prior is None else prior_shift_weights(y_true, prior)
+def reweighted_f1(y_true, proba, threshold: float, prior: float | None = None, weights=None) -> float:
+    """F1 at `threshold`; with `prior`, as if positives were that share of the rows; `weights`: the
+    rows' covariate-shift weights toward the scored file."""
+    if prior is not None:
+        weights = prior_shift_weights(y_true, prior, weights=weights)
     return float(f1_score(y_true, np.asarray(proba) >= threshold, sample_weight=weights, zero_division=0.0))
 
 
-def fold_f1(oof: pd.DataFrame, threshold: float, prior: float | None = None) -> pd.Series:
-    """F1 of each (repeat, fold) at `threshold`, each fold reweighted to `prior` when given."""
-    return oof.groupby(["repeat", "fold"]).apply(
-        lambda part: reweighted_f1(part["y_true"], part["proba"], threshold, prior), include_groups=False
-    )
+def fold_f1(oof: pd.DataFrame, threshold: float, prior: float | None = None, row_weights=None) -> pd.Series:
+    """F1 of each (repeat, fold) at `threshold`, each fold reweighted to `prior` when given;
+    `row_weights` (a Series indexed by `row`) weighs the rows toward the scored file's mix."""
+    if row_weights is not None:
+        oof = oof.assign(weight=oof["row"].map(row_weights).to_numpy())
+
+    def f1(part: pd.DataFrame) -> float:
+        weights = part["weight"].to_numpy() if row_weights is not None else None
+        return reweighted_f1(part["y_true"], part["proba"], threshold, prior, weights)
+
+    return oof.groupby(["repeat", "fold"]).apply(f1, include_groups=False)
 
 
 def score_run(oof: pd.DataFrame, cv_threshold: float, decision) -> dict[str, float]:

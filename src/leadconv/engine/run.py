@@ -21,7 +21,7 @@ from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
 from leadconv.engine.training import CVResult, build_pipeline, cross_validate
 from leadconv.errors import ConfigError
 
-GROUPS = ("features", "sampler", "model", "cv", "threshold", "prior")
+GROUPS = ("features", "sampler", "model", "cv", "threshold", "prior", "shift")
 
 # report_fold(folds_done, objective_on_those_folds): a sweep's per-fold hook (it may raise to stop the run)
 FoldReport = Callable[[int, float], None]
@@ -35,6 +35,7 @@ class Components:
     cv: object
     threshold: object
     prior: object
+    shift: object = None  # None: no diagnosis (decisions as for pure label shift)
 
     @property
     def pipeline(self):
@@ -101,14 +102,17 @@ def run(
     result = cross_validate(
         parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models, on_fold, unlabeled
     )
-    decision = decide(parts.threshold, parts.prior, result.oof, result.test_proba)
+    decision = decide(
+        parts.threshold, parts.prior, result.oof, result.test_proba, True, parts.shift, dataset.train, dataset.test
+    )
     cv_threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
     metrics = score_run(result.oof, cv_threshold, decision) | {"fit_seconds": result.fit_seconds}
     return RunOutcome(result, decision, metrics)
 
 
 def objective_so_far(parts: Components, objective: str, oof: pd.DataFrame, test_proba) -> float:
-    """The run's objective on the folds done so far (what an Optuna trial reports for pruning)."""
+    """The run's objective on the folds done so far (what an Optuna trial reports for pruning): no shift
+    diagnosis, which is per file, not per fold, and would cost a pruned trial more than its folds."""
     decision = decide(parts.threshold, parts.prior, oof, test_proba, bootstrap=False)
     cv_threshold = parts.threshold.validation_threshold(*per_row(oof).to_numpy().T)
     return score_run(oof, cv_threshold, decision)[objective]

@@ -17,11 +17,14 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
+from hydra.utils import instantiate
 from mlflow.entities import Run
-from omegaconf import DictConfig
+from mlflow.exceptions import MlflowException
+from omegaconf import DictConfig, OmegaConf
 from sklearn.base import clone
 
 from leadconv import schema
+from leadconv.components.dataset import Dataset
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
 from leadconv.engine.run import build
@@ -30,6 +33,7 @@ from leadconv.tracking import environment, persistence
 from leadconv.tracking import log as tracking
 from leadconv.tracking import store as store
 from leadconv.tracking.artifacts import log_figures, log_predictions, threshold_figures
+from leadconv.tracking.shift import log_shift
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +214,7 @@ def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
         "stacker": choices.get("stacker", ""),
         "threshold": choices.get("threshold", ""),
         "prior": choices.get("prior", ""),
+        "shift": choices.get("shift", ""),
         "cv": first.get("cv", ""),
         **joined,
         **{key: first.get(key, "") for key in ("dataset", "dataset_digest", "folds_digest")},
@@ -218,9 +223,32 @@ def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
     }
 
 
+def training_data(runs: list[Run]) -> Dataset | None:
+    """The base runs' data as they read it (the first run's logged `dataset` config, its digest checked):
+    the training rows their out-of-fold `row` numbers point to, and their test file. None, with a
+    warning, when it cannot be read back as it was; the decision then skips the shift diagnosis."""
+    run = runs[0]
+    try:
+        config = OmegaConf.create(store.artifact(run.info.run_id, "config.yaml").read_text())
+        data = instantiate(config.dataset).load() if "dataset" in config else None
+    except (OSError, DataError, MlflowException) as error:
+        data, reason = None, str(error)
+    else:
+        reason = "its config names no dataset"
+    if data is not None and data.digest != run.data.tags.get("dataset_digest"):
+        data, reason = None, f"the data at its dataset config's path changed (digest {data.digest})"
+    if data is None:
+        log.warning(
+            "shift not diagnosed: cannot read back base run %s's training data (%s); deciding as if only the rate changed",
+            run.info.run_id,
+            reason,
+        )
+    return data
+
+
 def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     """Select, stack, decide for the test file's prior, score and log; returns the metrics and the run id."""
-    stacker, rule, prior = (build(cfg, group) for group in ("stacker", "threshold", "prior"))
+    stacker, rule, prior, shift = (build(cfg, group) for group in ("stacker", "threshold", "prior", "shift"))
     if cfg.select.metric not in OBJECTIVES:
         raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     tracking.setup_from(cfg)
@@ -229,7 +257,8 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     base = load_predictions(runs)
     oof, final, test_proba = stack(stacker, base.oof, base.y, base.folds, base.test)
     stacked = per_row(oof)["proba"].loc[base.y.index]
-    decision = decide(rule, prior, oof, test_proba)
+    data = training_data(runs)
+    decision = decide(rule, prior, oof, test_proba, True, shift, *((data.train, data.test) if data else (None, None)))
     metrics = score_run(oof, rule.validation_threshold(base.y.to_numpy(), stacked.to_numpy()), decision)
     metrics |= {"n_base_runs": len(runs), "n_oof_rows": len(base.y)}
     for name in ("cv_f1", "forecast_f1"):
@@ -249,6 +278,7 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
         tracking.log_frame(base.oof.assign(y_true=base.y).reset_index(names="row"), "predictions/base_oof.parquet")
         tracking.log_frame(base_table(runs, weights), "stacker_weights.csv")
         log_figures(threshold_figures(base.y.to_numpy(), stacked.to_numpy(), decision.threshold))
+        log_shift(decision.shift)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "stacker.skops"
             persistence.dump(final, path)

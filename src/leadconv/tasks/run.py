@@ -15,6 +15,7 @@ from leadconv.components.samplers import categorical_handling
 from leadconv.engine import run as engine
 from leadconv.tracking import artifacts, environment
 from leadconv.tracking import log as tracking
+from leadconv.tracking.shift import log_shift
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def run_experiment(
         mlflow.set_tags(outcome.decision.tags())
         environment.log_environment()
         artifacts.log_outputs(dataset, outcome.result, outcome.decision.threshold, save_models=cfg.save_models)
+        log_shift(outcome.decision.shift)
     metrics = outcome.metrics
     log.info(
         "CV F1 %.4f ± %.4f | %s | %.1fs | MLflow run %s",

@@ -33,7 +33,7 @@ from leadconv.components.dataset import check_columns, check_ids, normalise_type
 from leadconv.engine.decision import Decision, decide
 from leadconv.engine.run import build
 from leadconv.errors import ConfigError, DataError
-from leadconv.tasks.ensemble import build_ensemble, candidate_runs
+from leadconv.tasks.ensemble import build_ensemble, candidate_runs, training_data
 from leadconv.tracking import environment
 from leadconv.tracking import log as tracking
 from leadconv.tracking import store as store
@@ -137,11 +137,14 @@ def fill_predictions(text: pd.DataFrame, proba: np.ndarray, threshold: float) ->
     return out
 
 
-def decide_for_file(cfg: DictConfig, run: Run, proba: np.ndarray) -> Decision:
-    """The threshold for this file's own estimated prior, from the ensemble's out-of-fold predictions
-    (the submit config's threshold= and prior= groups decide; the ensemble's logged test threshold does not)."""
-    rule, prior = (build(cfg, group) for group in ("threshold", "prior"))
-    return decide(rule, prior, store.read_frame(run.info.run_id, "predictions/oof.parquet"), proba)
+def decide_for_file(cfg: DictConfig, run: Run, features: pd.DataFrame, proba: np.ndarray) -> Decision:
+    """The threshold for this file's own estimated prior and mix of leads, from the ensemble's out-of-fold
+    predictions (the submit config's threshold=, prior= and shift= groups decide; the ensemble's logged
+    test threshold does not)."""
+    rule, prior, shift = (build(cfg, group) for group in ("threshold", "prior", "shift"))
+    data = training_data([mlflow.get_run(run.data.tags["base_run_ids"].split(",")[0])])
+    oof = store.read_frame(run.info.run_id, "predictions/oof.parquet")
+    return decide(rule, prior, oof, proba, True, shift, data.train if data else None, features)
 
 
 def sidecar(run: Run, input_path: Path, out: pd.DataFrame, decision: Decision, choices: dict[str, str]) -> dict:
@@ -158,6 +161,8 @@ def sidecar(run: Run, input_path: Path, out: pd.DataFrame, decision: Decision, c
         "prior_warning": decision.prior.warning,
         "forecast_f1": decision.forecast_f1,
         "forecast_f1_std": decision.forecast_f1_std,
+        "forecast_f1_interval": [v if np.isfinite(v) else None for v in decision.forecast_interval],
+        **decision.shift.sidecar(),
         "predicted_positive_rate": float((out[schema.LABEL] == "True").mean()),
         "ensemble_cv_f1": run.data.metrics.get("cv_f1"),
         "dataset": tags.get("dataset"),
@@ -205,7 +210,7 @@ def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
     text, features = read_input(input_path)
     run = ensemble_run(cfg, choices)
     proba = score(run, features)
-    decision = decide_for_file(cfg, run, proba)
+    decision = decide_for_file(cfg, run, features, proba)
     out = fill_predictions(text, proba, decision.threshold)
     info = sidecar(run, input_path, out, decision, choices)
     write_atomically({output: out.to_csv(index=False), sidecar_path: json.dumps(info, indent=2) + "\n"})
