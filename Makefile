@@ -80,11 +80,15 @@ label-shift: ## prior estimates and forecast F1 on held-out customers at priors 
 	$(LABEL_SHIFT) --system single --holdouts 5 $(LABEL_SHIFT_ARGS)
 	$(LABEL_SHIFT) --system default_suite --holdouts 2 $(LABEL_SHIFT_ARGS)
 
+.PHONY: shift-decisions
+shift-decisions: ## decisions and forecasts on held-out customers of each kind of shift (rate only, the competition file's mix, both) -> experiments/shift_decisions.md (about 15 min with the stronger-models cache)
+	$(PY) -m leadconv.tasks.shift_decisions --output experiments/shift_decisions.md $(SHIFT_DECISIONS_ARGS)
+
 .PHONY: stronger-models
 stronger-models: ## every candidate of experiments/candidates.yaml judged on held-out customers at a 25% prior -> experiments/stronger_models.md; CANDIDATES_ARGS="--only NAME"
 	$(PY) -m leadconv.tasks.candidates --output experiments/stronger_models.md --holdouts 3 $(CANDIDATES_ARGS)
 
-.PHONY: ensemble submit leaderboard
+.PHONY: ensemble submit shift-report leaderboard
 ensemble: ## stack the best finished runs into one logged ensemble run; overrides via ENSEMBLE_ARGS="stacker=mean select.top_k=3"
 	$(PY) src/ensemble.py $(ENSEMBLE_ARGS)
 
@@ -94,12 +98,16 @@ ensemble: ## stack the best finished runs into one logged ensemble run; override
 unexport INPUT OUTPUT
 ifneq ($(value INPUT),)
 submit: export LEADCONV_SUBMIT_INPUT := $(value INPUT)
+shift-report: export LEADCONV_SUBMIT_INPUT := $(value INPUT)
 endif
 ifneq ($(value OUTPUT),)
 submit: export LEADCONV_SUBMIT_OUTPUT := $(value OUTPUT)
 endif
 submit: ## submissions/submission.csv (+ .json) from the latest ensemble, built if missing; INPUT=in.csv OUTPUT=out.csv for another file
 	$(PY) src/submit.py $(SUBMIT_ARGS)
+
+shift-report: ## print the shift diagnosis and the decision make submit would take for INPUT (default: the competition file), building the ensemble first if none exists, as make submit does
+	$(PY) src/shift_report.py $(SUBMIT_ARGS)
 
 leaderboard: ## the top runs in the terminal and in experiments/leaderboard.md (+ CV F1 figure)
 	$(PY) src/leaderboard.py $(LEADERBOARD_ARGS)

@@ -145,8 +145,12 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
             "threshold",
             "forecast_f1",
             "predicted_positive_rate",
+            "shift_auc",
+            "shift_effective_rows",
         ):
             assert key in sidecar, key
+        forecast_low, forecast_high = sidecar["forecast_f1_interval"]
+        assert forecast_low <= sidecar["forecast_f1"] <= forecast_high
         low, high = sidecar["test_prior_interval"]
         assert sidecar["prior_method"] == "em" and low <= sidecar["test_prior_estimate"] <= high
         written = read_text(output)[schema.LABEL] == "True"
@@ -155,6 +159,27 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
         assert sidecar["environment"] == environment.versions()  # the software that scored the file
     assert sidecars[0.4]["test_prior_estimate"] > sidecars[0.05]["test_prior_estimate"] + 0.1
     assert sidecars[0.4]["threshold"] < sidecars[0.05]["threshold"]
+
+
+@pytest.mark.slow
+def test_shift_report_tells_another_mix_from_another_rate(ensemble_run, tmp_path, mlflow_store):
+    """`make shift-report INPUT=…` prints the diagnosis: a file of managers and directors only reads as
+    another mix of leads, a file that only converts more often does not; nothing is written."""
+    leads = read_text(leads_at_prior(0.3, tmp_path / "rate.csv"))
+    position = leads["customer_position"].str.lower()
+    leads[position.isin(["manager", "director"])].to_csv(tmp_path / "mix.csv", index=False)
+    printed = {}
+    for name in ("rate", "mix"):
+        env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store}
+        args = f"SUBMIT_ARGS=select.dataset=synthetic ensemble_run_id={ensemble_run.info.run_id}"
+        command = ["make", "shift-report", f"INPUT={tmp_path / f'{name}.csv'}", args]
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        printed[name] = result.stdout
+    auc = {name: float(text.split("shift AUC ")[1].split()[0]) for name, text in printed.items()}
+    assert auc["mix"] > auc["rate"] + 0.1, auc
+    assert "forecast F1" in printed["mix"] and "importance" in printed["mix"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.csv", "rate.csv"]
 
 
 def without_column(path, out):
