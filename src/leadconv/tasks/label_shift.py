@@ -38,6 +38,7 @@ from leadconv.engine.run import build_components, unlabeled_rows
 from leadconv.engine.training import cross_validate
 from leadconv.tasks.ensemble import align_oof, stack
 from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
+from leadconv.tasks.shift_draws import resample
 from leadconv.utils import compose_config, replace_block, task_wrapper
 
 PRIORS = (0.05, 0.10, 0.25, 0.35)
@@ -82,16 +83,6 @@ def fit_system(system: str, overrides: list[str], train, y, scored, n_jobs: int)
     test = pd.DataFrame({name: p for name, (_, p) in zip(names, fitted)})
     oof, _, proba = stack(LogisticStacker(), X, labels, folds, test)
     return oof, proba
-
-
-def resample(y: np.ndarray, prior: float, rng) -> np.ndarray:
-    """Positions of a random subset of `y` whose positive share is `prior` (80 % of the largest such subset)."""
-    positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    size = 0.8 * min(len(positives) / prior, len(negatives) / (1 - prior))
-    n_pos = round(prior * size)
-    return np.concatenate(
-        [rng.choice(positives, n_pos, replace=False), rng.choice(negatives, round(size) - n_pos, replace=False)]
-    )
 
 
 def evaluate(oof: pd.DataFrame, held_y: np.ndarray, held_proba: np.ndarray, draws: int, seed: int) -> pd.DataFrame:
