@@ -13,7 +13,7 @@ from sklearn.model_selection import cross_val_predict
 from leadconv.components.dataset import SyntheticData
 from leadconv.components.priors import EM
 from leadconv.components.shift import IDENTIFIERS, AdversarialShift, NoShift, domain_frame
-from leadconv.components.thresholds import PriorShift
+from leadconv.components.thresholds import ExpectedF1, PriorShift, best_f1_threshold
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import fold_f1, reweighted_f1
 from leadconv.tasks.shift_draws import resample
@@ -136,3 +136,19 @@ def test_no_shift_and_bad_parameters():
         AdversarialShift(min_auc=0.2).check_params()
     with pytest.raises(ValueError, match=r"shift\.temper"):
         AdversarialShift(temper=0).check_params()
+
+
+@pytest.mark.parametrize("kind", ["rate", "mix"])
+def test_expected_f1_cut_is_near_the_best_in_hindsight_at_the_true_prior(world, kind):
+    """threshold=expected_f1 (the plug-in cut on the file's own scores): at the file's true prior, with the
+    diagnosis's weights, its F1 is within 0.03 of the best cut in hindsight on either kind of file."""
+    rows = draw(world, kind)
+    y, proba = world["pool_y"][rows], world["pool_proba"][rows]
+    scored = world["pool"].iloc[rows].reset_index(drop=True)
+    labelled = world["train"]
+    report = AdversarialShift().diagnose(labelled, world["oof"]["y_true"], scored, y.mean(), world["oof"]["proba"])
+    cut = ExpectedF1().choose(world["oof"]["y_true"], world["oof"]["proba"], proba, y.mean(), report.weights)
+    best = f1_score(y, proba >= best_f1_threshold(y, proba))
+    assert f1_score(y, proba >= cut) >= best - 0.03
+    with pytest.raises(ValueError, match=r"threshold\.test_prior"):
+        ExpectedF1(test_prior=1.5).choose(world["oof"]["y_true"], world["oof"]["proba"], proba)
