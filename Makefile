@@ -10,7 +10,7 @@ TRIALS ?= 50
 .PHONY: help install upgrade lock lint format test test-unit run demo ui bench bench-team tune
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 
 install: ## create .venv and install the exact versions of requirements.lock, then the package itself
 	$(PYTHON) -m venv $(VENV)
@@ -101,8 +101,12 @@ endif
 submit: ## submissions/submission.csv (+ .json) from the latest ensemble, built if missing; INPUT=in.csv OUTPUT=out.csv for another file
 	$(PY) src/submit.py $(SUBMIT_ARGS)
 
-leaderboard: ## the top runs in the terminal and in experiments/leaderboard.md (+ CV F1 figure)
+leaderboard: ## the top runs in the terminal and in reports/leaderboard.md (+ CV F1 figure; git-ignored)
 	$(PY) src/leaderboard.py $(LEADERBOARD_ARGS)
+
+.PHONY: leaderboard-publish
+leaderboard-publish: ## rewrite the tracked experiments/leaderboard.md (+ figure) from MLflow, to commit
+	$(PY) src/leaderboard.py markdown=$(CURDIR)/experiments/leaderboard.md figure=$(CURDIR)/experiments/leaderboard_cv_f1.png $(LEADERBOARD_ARGS)
 
 tune: ## Optuna search of MODEL (default lightgbm) for TRIALS trials (default 50), resumable; extra overrides via RUN_ARGS
 	$(PY) src/run.py -m hydra/sweeper=optuna model=$(MODEL) hydra.sweeper.n_trials=$(TRIALS) $(RUN_ARGS)

@@ -1,4 +1,4 @@
-"""The top runs in the terminal and in experiments/leaderboard.md: `python src/leaderboard.py top=10`."""
+"""The top runs in the terminal and in reports/leaderboard.md (git-ignored): `python src/leaderboard.py top=10`."""
 
 import hydra
 from omegaconf import DictConfig
