@@ -53,7 +53,13 @@ def run_experiment(
         mlflow.log_metrics(outcome.metrics)
         mlflow.set_tags(outcome.decision.tags())
         environment.log_environment()
-        artifacts.log_outputs(dataset, outcome.result, outcome.decision.threshold, save_models=cfg.save_models)
+        artifacts.log_outputs(
+            dataset,
+            outcome.result,
+            outcome.decision.threshold,
+            outcome.decision.prior.value,
+            save_models=cfg.save_models,
+        )
     metrics = outcome.metrics
     log.info(
         "CV F1 %.4f ± %.4f | %s | %.1fs | MLflow run %s",
