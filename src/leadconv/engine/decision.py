@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leadconv.components.priors import PriorEstimate
+from leadconv.components.priors import PriorEstimate, as_rate
 from leadconv.engine.metrics import fold_f1, per_row
 
 
@@ -41,9 +41,23 @@ class Decision:
     def summary(self) -> str:
         return (
             f"forecast F1 {self.forecast_f1:.4f} ± {self.forecast_f1_std:.4f} at test prior "
-            f"{self.prior.value:.3f} [{self.prior.low:.3f}, {self.prior.high:.3f}] ({self.prior.method}) | "
+            f"{self.prior.value:.3f} [{as_rate(self.prior.low)}, {as_rate(self.prior.high)}] ({self.prior.method}) | "
             f"threshold {self.threshold:.4f} | {self.predicted_positive_rate:.1%} predicted converted"
+            + (f" | {self.caveat()}" if self.caveat() else "")
         )
+
+    def caveat(self) -> str | None:
+        """Why a newcomer should not believe this decision, in a few words; None when nothing stands out."""
+        if self.prior.method == "fallback":
+            return "caution: prior not estimable, fallback used (see the warning above)"
+        if self.predicted_positive_rate > self.prior.value + 0.25:
+            return (
+                f"caution: {self.predicted_positive_rate:.0%} predicted converted for an estimated "
+                f"{self.prior.value:.0%}: the model barely separates the classes here, do not trust this decision"
+            )
+        if self.prior.warning:
+            return "caution: the prior estimate is unstable (shift warning above)"
+        return None
 
 
 def decide(rule, estimator, oof: pd.DataFrame, proba, bootstrap: bool = True) -> Decision:
