@@ -65,3 +65,14 @@ def test_the_stop_line_names_the_killed_run(monkeypatch):
     assert stopped_message() == "stopped by SIGTERM: MLflow run slow (abc123) marked KILLED"
     monkeypatch.setitem(STOPPED, "runs", [])
     assert "no MLflow run was open" in stopped_message()
+
+
+@pytest.mark.parametrize("config_name", ["config", "ensemble", "submit", "leaderboard"])
+def test_hydra_output_folders_are_anchored_to_the_repository(config_name, tmp_path, monkeypatch):
+    from leadconv import PROJECT_ROOT
+    from leadconv.utils import compose_config
+
+    monkeypatch.chdir(tmp_path)  # e.g. run from src/: still the repository's outputs/
+    hydra = compose_config([], config_name, return_hydra_config=True).hydra
+    assert hydra.run.dir.startswith(f"{PROJECT_ROOT}/outputs/")
+    assert hydra.sweep.dir.startswith(f"{PROJECT_ROOT}/multirun/")
