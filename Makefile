@@ -10,7 +10,7 @@ TRIALS ?= 50
 .PHONY: help install upgrade lock lint format test test-unit run demo ui bench bench-team tune
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 
 install: ## create .venv and install the exact versions of requirements.lock, then the package itself
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ format: ## apply ruff's fixes and formatting
 test: ## run the test suite (synthetic data; real-data tests run when LG_AIMERS_DATA_DIR has the files)
 	$(PY) -m pytest
 
-test-unit: ## only tests/unit: no MLflow store, no subprocess, no competition data (under a minute)
+test-unit: ## only tests/unit: no MLflow store, no subprocess, no competition data (about 2 minutes on 2 cores)
 	$(PY) -m pytest tests/unit
 
 run: ## one cross-validated run on the competition data; extra overrides via RUN_ARGS="model=catboost sampler=smote"
@@ -109,8 +109,12 @@ submit: ## submissions/submission.csv (+ .json) from the latest ensemble, built 
 shift-report: ## print the shift diagnosis and the decision make submit would take for INPUT (default: the competition file), building the ensemble first if none exists, as make submit does
 	$(PY) src/shift_report.py $(SUBMIT_ARGS)
 
-leaderboard: ## the top runs in the terminal and in experiments/leaderboard.md (+ CV F1 figure)
+leaderboard: ## the top runs in the terminal and in reports/leaderboard.md (+ CV F1 figure; git-ignored)
 	$(PY) src/leaderboard.py $(LEADERBOARD_ARGS)
+
+.PHONY: leaderboard-publish
+leaderboard-publish: ## rewrite the tracked experiments/leaderboard.md (+ figure) from MLflow, to commit
+	$(PY) src/leaderboard.py markdown=$(CURDIR)/experiments/leaderboard.md figure=$(CURDIR)/experiments/leaderboard_cv_f1.png $(LEADERBOARD_ARGS)
 
 tune: ## Optuna search of MODEL (default lightgbm) for TRIALS trials (default 50), resumable; extra overrides via RUN_ARGS
 	$(PY) src/run.py -m hydra/sweeper=optuna model=$(MODEL) hydra.sweeper.n_trials=$(TRIALS) $(RUN_ARGS)

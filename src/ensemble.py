@@ -3,9 +3,10 @@
 import hydra
 from omegaconf import DictConfig
 
-from leadconv.utils import choices, task_wrapper
+from leadconv.utils import choices, entry_point, task_wrapper
 
 
+@entry_point("ensemble")  # a bad override or Ctrl-C: one line, no traceback
 @hydra.main(version_base="1.3", config_path="../conf", config_name="ensemble")
 @task_wrapper
 def main(cfg: DictConfig) -> float:

@@ -1,12 +1,13 @@
-"""The top runs in the terminal and in experiments/leaderboard.md: `python src/leaderboard.py top=10`."""
+"""The top runs in the terminal and in reports/leaderboard.md (git-ignored): `python src/leaderboard.py top=10`."""
 
 import hydra
 from omegaconf import DictConfig
 
 from leadconv.tracking.leaderboard import write_leaderboard
-from leadconv.utils import task_wrapper
+from leadconv.utils import entry_point, task_wrapper
 
 
+@entry_point("leaderboard")  # a bad override or Ctrl-C: one line, no traceback
 @hydra.main(version_base="1.3", config_path="../conf", config_name="leaderboard")
 @task_wrapper
 def main(cfg: DictConfig) -> None:

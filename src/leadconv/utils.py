@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 import math
@@ -34,6 +35,136 @@ def compose_config(overrides: list[str] = (), config_name: str = "config", retur
 
     with initialize_config_dir(config_dir=str(PROJECT_ROOT / "conf"), version_base="1.3"):
         return compose(config_name, overrides=list(overrides), return_hydra_config=return_hydra_config)
+
+
+def entry_point(config_name: str):
+    """The outermost decorator of an entry script's main (above `@hydra.main`), for any script whose
+    config is `conf/<config_name>.yaml`: a bad override ends with one `error:` line before Hydra
+    composes anything, and Ctrl-C or SIGTERM with one line naming the runs marked KILLED."""
+
+    def decorate(main):
+        @functools.wraps(main)
+        def wrapped(*args, **kwargs):
+            problem = command_line_problem(config_name, sys.argv[1:])
+            if problem:
+                print(f"error: {problem}", file=sys.stderr)
+                sys.exit(1)
+            stop_on_sigterm()
+            try:
+                return main(*args, **kwargs)
+            except KeyboardInterrupt:
+                print(stopped_message(), file=sys.stderr, flush=True)
+                sys.exit(130 if STOPPED["signal"] == "Ctrl-C" else 143)
+
+        return wrapped
+
+    return decorate
+
+
+# what stopped the process and the MLflow runs marked KILLED on the way out (tracking.log adds them)
+STOPPED: dict = {"signal": "Ctrl-C", "runs": []}
+
+
+def stopped_message() -> str:
+    runs = STOPPED["runs"]
+    named = ", ".join(f"{name} ({run_id})" if name else run_id for run_id, name in runs)
+    what = f"MLflow run {named} marked KILLED" if len(runs) == 1 else f"MLflow runs {named} marked KILLED"
+    return f"stopped by {STOPPED['signal']}: " + (what if runs else "no MLflow run was open")
+
+
+def command_line_problem(config_name: str, argv: list[str]) -> str | None:
+    """What is wrong with the overrides of `argv` for conf/<config_name>.yaml, or None (see overrides_problem)."""
+    from hydra._internal.utils import get_args_parser
+
+    try:
+        args = get_args_parser().parse_args(argv)
+    except SystemExit:
+        return None  # Hydra's own parser reports its flags' mistakes
+    if args.help or args.hydra_help or args.info or args.shell_completion or args.config_dir:
+        return None
+    return overrides_problem(args.config_name or config_name, args.overrides, multirun=args.multirun)
+
+
+def config_groups() -> dict[str, set[str]]:
+    """Every config group of conf/ and of the experiments/ search path, with its options."""
+    from leadconv import PROJECT_ROOT
+
+    groups: dict[str, set[str]] = {}
+    for root in (PROJECT_ROOT / "conf", PROJECT_ROOT / "experiments"):
+        for path in root.rglob("*.yaml"):
+            if path.parent != root:
+                groups.setdefault(path.parent.relative_to(root).as_posix(), set()).add(path.stem)
+    return groups
+
+
+def nearest(word: str, candidates, prefix: str = "") -> str:
+    close = difflib.get_close_matches(word, sorted(candidates), n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(f"{prefix}{c}" for c in close) + "?"
+    return "valid: " + ", ".join(sorted(candidates))[:200]
+
+
+def overrides_problem(config_name: str, overrides: list[str], multirun: bool = False) -> str | None:
+    """The first override that names a config group option, or a key, that does not exist, with the
+    nearest valid ones; None when every one does. `+key=...` may add a key only under an existing
+    top-level key or group (`+sampler.then._target_=...`, `+experiment=NAME`), never a new top-level
+    one (`+modle=catboost`). Hydra's own keys (`hydra.*`, `hydra/...`) are left to Hydra."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf import DictConfig
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as error:
+        first = str(error).strip().splitlines()[0]
+        return f"cannot read the override: {first}; write key=value, e.g. model=catboost"
+    groups = config_groups()
+    ours = [o for o in parsed if not o.key_or_group.startswith("hydra") and not o.is_delete()]
+    for override in ours:
+        key = override.key_or_group
+        if key in groups and override.value_type is not None:
+            try:
+                values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
+            except Exception:  # noqa: BLE001 - interval sweeps and the like: Hydra judges them
+                continue
+            for value in values:
+                if value is not None and str(value) not in groups[key]:
+                    return f"{key}={value}: no such option of `{key}`; {nearest(str(value), groups[key], f'{key}=')}"
+    group_choices = [o.input_line for o in ours if o.key_or_group in groups]
+    if any(o.is_sweep_override() for o in ours if o.key_or_group in groups):
+        return None  # which keys exist depends on the combination: the checked grid sweeper tries each
+    try:
+        cfg = compose_config(group_choices, config_name, return_hydra_config=True)
+    except Exception:  # noqa: BLE001 - let Hydra report what composing the whole command line says
+        return None
+    chosen = {k: v for k, v in cfg.hydra.runtime.choices.items() if not k.startswith("hydra")}
+    top = set(cfg) - {"hydra"} | {g.split("/")[0] for g in groups}
+    for override in ours:
+        key = override.key_or_group
+        if key in groups:
+            continue
+        parts = key.split(".")
+        if parts[0] not in top:
+            sign = "+" if override.is_add() else "++" if override.is_force_add() else ""
+            return (
+                f"{sign}{key}: `{parts[0]}` is not a config key or group of {config_name}.yaml; "
+                f"{nearest(parts[0], top)} (`--cfg job` lists the keys)"
+            )
+        if override.is_add() or override.is_force_add():
+            continue
+        node = cfg
+        for depth, part in enumerate(parts):
+            if not isinstance(node, DictConfig) or part not in node:
+                if not isinstance(node, DictConfig):
+                    break
+                where = ".".join(parts[:depth])
+                context = f" with {parts[0]}={chosen[parts[0]]}" if parts[0] in chosen else ""
+                return (
+                    f"{key}: no such key{context}; "
+                    f"{nearest(part, [str(k) for k in node.keys()], where + '.' if where else '')}"
+                )
+            node = node[part]
+    return None
 
 
 def user_message(error: BaseException) -> str | None:
@@ -85,7 +216,12 @@ def stop_on_sigterm() -> None:
     """SIGTERM (kill, timeout, Docker, Slurm) stops the process as Ctrl-C does: its MLflow run, and a
     sweep's parent run, are marked KILLED on the way out instead of staying RUNNING."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def on_sigterm(signum, frame) -> None:
+    STOPPED["signal"] = "SIGTERM"
+    raise KeyboardInterrupt
 
 
 def write_atomically(contents: dict[Path, str | bytes]) -> None:

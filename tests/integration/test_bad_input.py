@@ -205,3 +205,28 @@ def test_bad_grid(overrides, expected, tmp_path):
     assert not {"FINISHED", "RUNNING"} & set(runs_in(store))
     if "does not compose" in expected:  # stopped before any job: not even an empty parent run is left
         assert runs_in(store) == []
+
+
+@pytest.mark.parametrize(
+    "script, overrides, expected",
+    [
+        ("src/run.py", ["model=lightgmb"], "model=lightgmb: no such option of `model`; did you mean model=lightgbm?"),
+        ("src/run.py", ["modle=catboost"], "`modle` is not a config key or group of config.yaml; did you mean model?"),
+        (
+            "src/run.py",
+            ["model.num_leafs=64"],
+            "model.num_leafs: no such key with model=lightgbm; did you mean model.num_leaves?",
+        ),
+        ("src/run.py", ["+modle=catboost"], "+modle: `modle` is not a config key or group"),
+        ("src/run.py", ["-m", "model=logreg,lightgmb"], "did you mean model=lightgbm?"),
+        ("src/ensemble.py", ["stacker=meen"], "did you mean stacker=mean?"),
+    ],
+)
+def test_config_typos_get_one_line_with_the_nearest_names(script, overrides, expected, tmp_path):
+    store = tmp_path / "mlflow.db"
+    extra = ["dataset=synthetic"] if script == "src/run.py" else []
+    result = run_script([*overrides, *extra, f"tracking.uri=sqlite:///{store}"], script=script, timeout=60)
+    assert result.returncode == 1
+    assert "HYDRA_FULL_ERROR" not in result.stderr
+    assert_one_error_line(result, expected)
+    assert not store.exists()  # refused before anything ran

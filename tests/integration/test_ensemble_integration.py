@@ -1,6 +1,8 @@
 """Stacking ensemble and leaderboard on tiny synthetic runs in the session's temporary store
 (the store-free parts: tests/unit/test_ensemble.py)."""
 
+import subprocess
+
 import mlflow
 import numpy as np
 import pandas as pd
@@ -8,7 +10,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from helpers import compose_config, run_in_process, run_script, runs_of, tiny
-from leadconv import schema
+from leadconv import PROJECT_ROOT, schema
 from leadconv.engine.metrics import fold_f1
 from leadconv.errors import DataError
 from leadconv.tasks.ensemble import build_ensemble
@@ -148,3 +150,18 @@ def test_leaderboard_ranks_runs_and_writes_markdown_and_figure(base_runs, tmp_pa
     assert f"{top['forecast_f1'].iloc[0]:.4f} ± {top['forecast_f1_std'].iloc[0]:.4f}" in markdown
     assert "](plots/board.png)" in markdown
     assert (tmp_path / "plots" / "board.png").read_bytes().startswith(b"\x89PNG")
+
+
+def git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout
+
+
+def test_the_default_leaderboard_leaves_git_status_clean(base_runs):
+    before = git_status()
+    cfg, _ = compose_config(
+        [f"tracking.experiment={BASE_EXPERIMENT}", "select.dataset=synthetic"], config_name="leaderboard"
+    )
+    write_leaderboard(cfg)
+    assert (PROJECT_ROOT / "reports" / "leaderboard.md").read_text().count(base_runs[0]["run_id"]) == 1
+    assert (PROJECT_ROOT / "reports" / "leaderboard_cv_f1.png").read_bytes().startswith(b"\x89PNG")
+    assert git_status() == before

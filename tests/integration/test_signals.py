@@ -75,6 +75,11 @@ def test_a_signalled_run_is_marked_killed(sig, tmp_path):
     process.wait(timeout=60)
     assert process.returncode != 0
     assert statuses(store) == {"slow": "KILLED"}
+    stderr = process.stderr.read()
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-2000:]
+    name = "Ctrl-C" if sig == signal.SIGINT else "SIGTERM"
+    assert stderr.strip().splitlines()[-1].startswith(f"stopped by {name}: MLflow run slow ("), stderr[-2000:]
+    assert stderr.strip().splitlines()[-1].endswith(") marked KILLED")
 
 
 @pytest.mark.slow

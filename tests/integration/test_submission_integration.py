@@ -86,6 +86,23 @@ def test_make_submit_keeps_row_order_and_ids(ensemble_run, competition_file, tmp
     by_id = written.set_index(written[schema.ID].astype(int))[schema.LABEL].sort_index()
     assert by_id.equals(logged.map(str).sort_index())
     assert sidecar["predicted_positive_rate"] == pytest.approx((written[schema.LABEL] == "True").mean())
+    # two base runs, no catboost or xgboost: one warning line says so and how to get the default suite
+    warnings = [line for line in (result.stdout + result.stderr).splitlines() if "this submission stacks" in line]
+    assert (
+        len(warnings) == 1 and "stacks 2 base run(s) (1 lightgbm, 1 logreg): fewer than suite.min_runs=3" in warnings[0]
+    )
+    assert "+experiment=default_suite" in warnings[0] and sidecar["suite_warning"] in warnings[0]
+
+
+@pytest.mark.slow
+def test_an_ensemble_meeting_the_configured_suite_gets_no_warning(
+    ensemble_run, competition_file, tmp_path, mlflow_store
+):
+    output = tmp_path / "out.csv"
+    result = make_submit(competition_file, output, mlflow_store, "suite.min_runs=2 suite.models=[logreg,lightgbm]")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "this submission stacks" not in result.stdout + result.stderr
+    assert "suite_warning" not in json.loads(output.with_suffix(".json").read_text())
 
 
 def test_submission_for_the_competition_file_has_exactly_its_rows(ensemble_run, competition_file, tmp_path):

@@ -54,6 +54,17 @@ def check_probability(value, label: str, or_auto: bool = False) -> float:
     return number
 
 
+def as_rate(value: float) -> str:
+    """A prior estimate for printing: a rate only inside [0, 1], otherwise what is wrong with it."""
+    if not np.isfinite(value):
+        return "undefined (invalid)"
+    if value > 1:
+        return "above 1 (invalid)"
+    if value < 0:
+        return "below 0 (invalid)"
+    return f"{value:.3f}"
+
+
 def prior_shift_weights(y_true, test_prior: float, train_prior: float | None = None, weights=None) -> np.ndarray:
     """Per-row weights that make the labelled rows look as if positives were `test_prior` of them
     (label shift: p(x | y) unchanged, only the class shares move). Rows of a single class keep weight 1.
@@ -137,7 +148,7 @@ class PriorEstimator:
         if problem is None:
             value = self._point(y, oof, scored, w)
             if not np.isfinite(value) or not 0 < value < 1:
-                problem = f"the {self.name} estimate {value:.3f} is outside (0, 1)"
+                problem = f"the {self.name} estimate is {as_rate(value)}, outside (0, 1)"
         if problem is not None:
             fallback = settings.fallback
             message = f"cannot estimate the prior of {len(scored)} rows ({problem}); using prior.fallback={fallback}"
@@ -161,7 +172,7 @@ class PriorEstimator:
         spread = float(np.nanmax([value, *others.values()]) - np.nanmin([value, *others.values()]))
         if spread <= settings.max_spread:
             return spread, None
-        detail = ", ".join(f"{v:.3f} at cut {c:g}" for c, v in others.items())
+        detail = ", ".join(f"{as_rate(v)} at cut {c:g}" for c, v in others.items())
         return spread, (
             f"the {self.name} prior estimate {value:.3f} disagrees with BBSE at other score cuts ({detail}): "
             "this file differs from train by more than its conversion rate, so treat the estimate "

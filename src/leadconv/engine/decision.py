@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from leadconv.components.priors import PriorEstimate, prior_shift_weights
+from leadconv.components.priors import PriorEstimate, as_rate, prior_shift_weights
 from leadconv.components.shift import ShiftReport
 from leadconv.engine.metrics import fold_f1, per_row
 
@@ -72,9 +72,23 @@ class Decision:
         shift = "" if np.isnan(self.shift.auc) else f" | {self.shift.summary()}"
         return (
             f"{forecast} at test prior "
-            f"{self.prior.value:.3f} [{self.prior.low:.3f}, {self.prior.high:.3f}] ({self.prior.method}){shift} | "
+            f"{self.prior.value:.3f} [{as_rate(self.prior.low)}, {as_rate(self.prior.high)}] ({self.prior.method}){shift} | "
             f"threshold {self.threshold:.4f} | {self.predicted_positive_rate:.1%} predicted converted"
+            + (f" | {self.caveat()}" if self.caveat() else "")
         )
+
+    def caveat(self) -> str | None:
+        """Why a newcomer should not believe this decision, in a few words; None when nothing stands out."""
+        if self.prior.method == "fallback":
+            return "caution: prior not estimable, fallback used (see the warning above)"
+        if self.predicted_positive_rate > self.prior.value + 0.25:
+            return (
+                f"caution: {self.predicted_positive_rate:.0%} predicted converted for an estimated "
+                f"{self.prior.value:.0%}: the model barely separates the classes here, do not trust this decision"
+            )
+        if self.prior.warning:
+            return "caution: the prior estimate is unstable (shift warning above)"
+        return None
 
 
 def decide(

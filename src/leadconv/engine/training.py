@@ -31,6 +31,7 @@ class CVResult:
     fit_seconds: float
     folds: list[Fold]
     models: list = field(default_factory=list)
+    importance_unit: str = "importance"  # what `importances` measures (importance_unit)
 
     def oof_proba(self) -> np.ndarray:
         """One probability per validated training row (mean over repeats), in row order."""
@@ -39,6 +40,26 @@ class CVResult:
     def oof_labels(self) -> np.ndarray:
         """The labels of the rows oof_proba covers (cv=group never validates a few rows)."""
         return per_row(self.oof)["y_true"].to_numpy()
+
+
+IMPORTANCE_UNITS = {
+    "LGBMClassifier": "number of splits on the column (LightGBM)",
+    "XGBClassifier": "share of total gain (XGBoost, sums to 1)",
+    "CatBoostClassifier": "prediction change (CatBoost PredictionValuesChange, sums to 100)",
+    "RandomForestClassifier": "mean impurity decrease (sums to 1)",
+    "ExtraTreesClassifier": "mean impurity decrease (sums to 1)",
+}
+
+
+def importance_unit(pipeline) -> str:
+    """What the importance of `pipeline`'s model measures (leadconv.engine.training.feature_importance)."""
+    model = pipeline.named_steps["model"]
+    inner = getattr(model, "model_", model)
+    if hasattr(model, "feature_importances_"):
+        return IMPORTANCE_UNITS.get(type(inner).__name__, f"{type(inner).__name__}.feature_importances_")
+    if hasattr(model, "named_steps") and hasattr(model[-1], "coef_"):
+        return "|coefficient| summed over the column's one-hot levels (standardised inputs)"
+    return "permutation importance: drop in PR AUC on the validation fold"
 
 
 def feature_importance(pipeline: Pipeline, X_valid: pd.DataFrame, y_valid: np.ndarray) -> pd.Series:
@@ -110,5 +131,6 @@ def cross_validate(
         importances=pd.DataFrame(importances),
         fit_seconds=time.perf_counter() - start,
         folds=folds,
+        importance_unit=importance_unit(fitted),  # the last fold's fitted pipeline
         models=models,
     )

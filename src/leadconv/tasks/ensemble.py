@@ -277,7 +277,7 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
         log_predictions(oof, base.test.index, test_proba, decision.threshold)
         tracking.log_frame(base.oof.assign(y_true=base.y).reset_index(names="row"), "predictions/base_oof.parquet")
         tracking.log_frame(base_table(runs, weights), "stacker_weights.csv")
-        log_figures(threshold_figures(base.y.to_numpy(), stacked.to_numpy(), decision.threshold))
+        log_figures(threshold_figures(base.y.to_numpy(), stacked.to_numpy(), decision.threshold, decision.prior.value))
         log_shift(decision.shift)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "stacker.skops"

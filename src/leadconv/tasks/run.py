@@ -54,7 +54,13 @@ def run_experiment(
         mlflow.log_metrics(outcome.metrics)
         mlflow.set_tags(outcome.decision.tags())
         environment.log_environment()
-        artifacts.log_outputs(dataset, outcome.result, outcome.decision.threshold, save_models=cfg.save_models)
+        artifacts.log_outputs(
+            dataset,
+            outcome.result,
+            outcome.decision.threshold,
+            outcome.decision.prior.value,
+            save_models=cfg.save_models,
+        )
         log_shift(outcome.decision.shift)
     metrics = outcome.metrics
     log.info(

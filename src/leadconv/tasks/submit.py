@@ -112,6 +112,30 @@ def ensemble_run(cfg: DictConfig, choices: dict[str, str]) -> Run:
     return mlflow.get_run(build_ensemble(cfg, choices)["run_id"])
 
 
+def suite_shortfall(models: list[str], min_runs: int, suite_models: list[str], args: list[str]) -> str | None:
+    """One line when the base runs' model families (`models`, one per base run) are fewer than
+    `min_runs` or lack one of the default suite's families; None when the ensemble looks like the suite."""
+    missing = sorted(set(suite_models) - set(models))
+    if len(models) >= min_runs and not missing:
+        return None
+    counts = ", ".join(f"{models.count(m)} {m}" for m in sorted(set(models)))
+    reasons = [f"fewer than suite.min_runs={min_runs}"] if len(models) < min_runs else []
+    reasons += [f"no {'/'.join(missing)} of the default suite"] if missing else []
+    return (
+        f"this submission stacks {len(models)} base run(s) ({counts}): {' and '.join(reasons)}, so expect less than "
+        f"the documented suite; for it run `python src/run.py {' '.join(args)}`, then `make submit SUBMIT_ARGS=rebuild=true`"
+    )
+
+
+def warn_if_not_the_suite(cfg: DictConfig, run: Run) -> str | None:
+    ids = [i for i in run.data.tags.get("base_run_ids", "").split(",") if i]
+    models = [mlflow.get_run(i).data.tags.get("model", "?") for i in ids]
+    message = suite_shortfall(models, int(cfg.suite.min_runs), list(cfg.suite.models), list(cfg.suite.args))
+    if message:
+        log.warning(message)
+    return message
+
+
 def score(run: Run, features: pd.DataFrame) -> np.ndarray:
     """The ensemble's probability for each row of `features`, from logged models only."""
     stacker = store.load_object(run.info.run_id, "models/stacker.skops")
@@ -209,10 +233,11 @@ def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
     sidecar_path = check_output(output)
     text, features = read_input(input_path)
     run = ensemble_run(cfg, choices)
+    shortfall = warn_if_not_the_suite(cfg, run)
     proba = score(run, features)
     decision = decide_for_file(cfg, run, features, proba)
     out = fill_predictions(text, proba, decision.threshold)
-    info = sidecar(run, input_path, out, decision, choices)
+    info = sidecar(run, input_path, out, decision, choices) | ({"suite_warning": shortfall} if shortfall else {})
     write_atomically({output: out.to_csv(index=False), sidecar_path: json.dumps(info, indent=2) + "\n"})
     log.info(
         "%s: %d rows, %.2f%% predicted converted | %s | ensemble run %s (CV F1 %.4f)",

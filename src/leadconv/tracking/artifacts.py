@@ -37,14 +37,14 @@ def schema_of(frame: pd.DataFrame):
     return infer_signature(sample).inputs
 
 
-def log_outputs(dataset: Dataset, result: CVResult, threshold: float, save_models: bool) -> None:
+def log_outputs(dataset: Dataset, result: CVResult, threshold: float, prior: float, save_models: bool) -> None:
     log_predictions(result.oof, dataset.test_ids, result.test_proba, threshold)
     importance = result.importances.mean(axis=1).sort_values(ascending=False)
     log_frame(result.importances.assign(mean=importance), "feature_importance.csv")
     log_figures(
         {
-            "plots/feature_importance.png": plots.importance_bar(importance.dropna()),
-            **threshold_figures(result.oof_labels(), result.oof_proba(), threshold),
+            "plots/feature_importance.png": plots.importance_bar(importance.dropna(), result.importance_unit),
+            **threshold_figures(result.oof_labels(), result.oof_proba(), threshold, prior),
         }
     )
     if save_models:
@@ -61,15 +61,18 @@ def log_predictions(oof: pd.DataFrame, test_ids, test_proba, threshold: float) -
     log_frame(test, "predictions/test.parquet")
 
 
-def threshold_figures(y, proba, threshold: float) -> dict:
+def threshold_figures(y, proba, threshold: float, prior: float) -> dict:
+    """The PR curve, the validation rows' confusion matrix at the threshold for their own rate, and F1
+    against the threshold at that rate and at the scored file's estimated rate `prior` (written: `threshold`)."""
+    own, _ = plots.peak(y, proba)
     return {
         "plots/pr_curve.png": plots.pr_curve(y, proba),
-        "plots/confusion_matrix.png": plots.confusion(y, proba >= threshold),
-        "plots/f1_vs_threshold.png": plots.f1_vs_threshold(y, proba, threshold),
+        "plots/confusion_matrix.png": plots.confusion(y, proba, own),
+        "plots/f1_vs_threshold.png": plots.f1_vs_threshold(y, proba, threshold, prior),
     }
 
 
 def log_figures(figures: dict) -> None:
     for path, figure in figures.items():
-        mlflow.log_figure(figure, path)
+        mlflow.log_figure(figure, path, save_kwargs={"bbox_inches": "tight"})  # nothing clipped
         plots.close(figure)

@@ -106,7 +106,7 @@ def markdown_page(top: pd.DataFrame, n_runs: int, cfg: DictConfig, figure_name: 
 def figure_png(runs: pd.DataFrame) -> bytes:
     figure = plots.cv_f1_by_model_and_sampler(runs)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plots.close(figure)
     return buffer.getvalue()
 

@@ -16,6 +16,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from leadconv.errors import ConfigError
+from leadconv.utils import STOPPED
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ def tracked_run(run_name: str | None = None, tags: dict | None = None, nested: b
         yield run
     except KeyboardInterrupt:
         mlflow.end_run("KILLED")
+        STOPPED["runs"].append((run.info.run_id, run.info.run_name))  # the entry point names it
         raise
     except BaseException as error:
         from optuna import TrialPruned  # here, not at the top: most runs never import Optuna

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay
 
+from leadconv.components.priors import prior_shift_weights
 from leadconv.components.thresholds import f1_curve
 
 
@@ -17,36 +18,69 @@ def pr_curve(y, proba):
     fig, ax = plt.subplots(figsize=(5, 4))
     PrecisionRecallDisplay.from_predictions(y, proba, ax=ax, name="out-of-fold")
     ax.set_title("Precision-recall (out-of-fold)")
+    ax.set_xlabel("recall (share of converted leads found)")
+    ax.set_ylabel("precision (share of predicted that converted)")
+    fig.tight_layout()
     return fig
 
 
-def confusion(y, predicted):
-    fig, ax = plt.subplots(figsize=(4, 4))
+def peak(y, proba, sample_weight=None) -> tuple[float, float]:
+    """(threshold, F1) where the F1 curve of these rows peaks."""
+    f1, _, _, thresholds = f1_curve(y, proba, sample_weight)
+    best = int(np.argmax(f1))
+    return float(thresholds[best]), float(f1[best])
+
+
+def confusion(y, proba, threshold: float):
+    """The validation rows (out-of-fold) at `threshold`, the threshold for their own rate."""
+    y = np.asarray(y).astype(bool)
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
     ConfusionMatrixDisplay.from_predictions(
-        y, predicted, ax=ax, colorbar=False, display_labels=["not converted", "converted"]
+        y, np.asarray(proba) >= threshold, ax=ax, colorbar=False, display_labels=["not converted", "converted"]
     )
-    ax.set_title("Confusion matrix at the threshold")
+    ax.set_xlabel("predicted (out-of-fold probability ≥ threshold)")
+    ax.set_ylabel("actual label")
+    ax.set_title(
+        f"Validation rows (out-of-fold, {len(y):,} rows, {y.mean():.1%} converted)\n"
+        f"at threshold {threshold:.3f}: the best F1 at their own rate",
+        fontsize=9,
+    )
+    fig.tight_layout()
     return fig
 
 
-def f1_vs_threshold(y, proba, threshold: float):
-    f1, precision, recall, thresholds = f1_curve(y, proba)
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.plot(thresholds, f1, label="F1")
-    ax.plot(thresholds, precision, alpha=0.5, label="precision")
-    ax.plot(thresholds, recall, alpha=0.5, label="recall")
-    ax.axvline(threshold, color="k", linestyle="--", label=f"threshold {threshold:.3f}")
-    ax.set_xlabel("threshold")
-    ax.legend()
-    ax.set_title("F1 versus threshold (out-of-fold)")
+def f1_vs_threshold(y, proba, written: float, prior: float):
+    """Out-of-fold F1 at the validation rows' own rate and reweighted to the scored file's estimated
+    rate `prior`, each with the threshold where it peaks; `written` is the threshold written for the file."""
+    y = np.asarray(y).astype(bool)
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    curves = [
+        (f"validation rows' own rate {y.mean():.1%}", None, "tab:blue"),
+        (f"reweighted to the scored file's rate {prior:.1%}", prior_shift_weights(y, prior), "tab:orange"),
+    ]
+    for label, weights, colour in curves:
+        f1, _, _, thresholds = f1_curve(y, proba, weights)
+        at, best = peak(y, proba, weights)
+        ax.plot(thresholds, f1, color=colour, label=f"F1 at {label}")
+        ax.axvline(at, color=colour, linestyle="--", label=f"its peak: threshold {at:.3f}, F1 {best:.3f}")
+    if not np.isclose(written, peak(y, proba, curves[1][1])[0]):
+        ax.axvline(written, color="k", linestyle=":", label=f"threshold written for the file {written:.3f}")
+    ax.set_xlabel("threshold on the predicted probability")
+    ax.set_ylabel("F1 of the converted class (out-of-fold)")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title("F1 versus threshold: validation rate and scored file's rate", fontsize=10)
+    fig.tight_layout()
     return fig
 
 
-def importance_bar(importance: pd.Series, top: int = 30):
+def importance_bar(importance: pd.Series, unit: str = "importance", top: int = 30):
     shown = importance.sort_values().tail(top)
-    fig, ax = plt.subplots(figsize=(6, 0.25 * len(shown) + 1))
+    fig, ax = plt.subplots(figsize=(7, 0.25 * len(shown) + 1.6))
     ax.barh(shown.index.astype(str), shown.to_numpy())
-    ax.set_title("Feature importance (mean over folds)")
+    ax.set_xlabel(unit)
+    ax.set_ylabel("feature-set column")
+    ax.set_title(f"Feature importance (mean over folds, top {len(shown)})")
     fig.tight_layout()
     return fig
 
