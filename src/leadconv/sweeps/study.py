@@ -212,12 +212,14 @@ def log_study(client: MlflowClient, parent_id: str, study: optuna.Study, space: 
         path = Path(tmp) / "trials.csv"
         study.trials_dataframe().to_csv(path, index=False)
         client.log_artifact(parent_id, str(path))
-    log_plots(client, parent_id, study)
+    log_plots(client, parent_id, study, objective)
     return f"best {objective} {best.value:.4f} (trial {best.number}): {describe(best.params)}"
 
 
-def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study) -> None:
+def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study, objective: str = "objective") -> None:
+    """The study's history and parameter importances, each axis naming the objective (e.g. forecast_f1)."""
     import matplotlib
+    from matplotlib.ticker import MaxNLocator
 
     matplotlib.use("Agg")
     from optuna.visualization import matplotlib as optuna_plots
@@ -231,10 +233,16 @@ def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study) -> None
         try:
             with warnings.catch_warnings(), matplotlib.rc_context():  # Optuna sets a global plot style
                 warnings.simplefilter("ignore")  # and flags its matplotlib plots experimental
-                figure = draw(study).figure
+                axes = draw(study, target_name=objective)
+                figure = axes.figure
         except Exception as error:  # noqa: BLE001 - e.g. importances need two finished trials
             log.warning("no %s plot: %s", name, last_line(error))
             continue
+        if name == "optimization_history":
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # trials are numbered, not measured
+            axes.set_xlabel("trial number")
+        else:
+            axes.set_xlabel(f"importance for {objective} (fANOVA share, sums to 1)")
         figure.set_size_inches(8, 5)
         figure.tight_layout()
         client.log_figure(parent_id, figure, f"plots/{name}.png")
