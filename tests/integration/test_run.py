@@ -147,7 +147,7 @@ def test_bad_data_fails_with_one_line_and_no_finished_run(name, corrupt, subdir,
     [
         ("cv.n_splits=abc", "cannot build cv"),
         ("model.class_weight=heavy", "model.class_weight='heavy' is not valid"),
-        ("model=nope", "Could not find 'model/nope'"),
+        ("model=nope", "model=nope: no such option of `model`; valid: catboost"),
     ],
 )
 def test_bad_config_fails_cleanly(override, message, experiment):
