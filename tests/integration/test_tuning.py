@@ -160,7 +160,10 @@ def test_unpromising_trials_are_pruned_on_fold_scores(experiment, tmp_path):
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("model.num_leafs=int(interval(4,64))", "Could not override 'model.num_leafs'"),
+        (
+            "model.num_leafs=int(interval(4,64))",
+            "model.num_leafs: no such key with model=lightgbm; did you mean model.num_leaves",
+        ),
         ("model.num_leaves=range(8,8)", "empty range"),
         ("hydra.sweeper.storage=sqlite:////nonexistent-dir/optuna.db", "cannot open the Optuna storage"),
     ],
