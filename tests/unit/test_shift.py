@@ -146,7 +146,7 @@ def test_expected_f1_cut_is_near_the_best_in_hindsight_at_the_true_prior(world, 
     y, proba = world["pool_y"][rows], world["pool_proba"][rows]
     scored = world["pool"].iloc[rows].reset_index(drop=True)
     labelled = world["train"]
-    report = AdversarialShift().diagnose(labelled, world["oof"]["y_true"], scored, y.mean(), world["oof"]["proba"])
+    report = AdversarialShift().diagnose(labelled, world["oof"]["y_true"], scored, y.mean())
     cut = ExpectedF1().choose(world["oof"]["y_true"], world["oof"]["proba"], proba, y.mean(), report.weights)
     best = f1_score(y, proba >= best_f1_threshold(y, proba))
     assert f1_score(y, proba >= cut) >= best - 0.03

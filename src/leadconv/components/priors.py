@@ -263,7 +263,22 @@ def as_cuts(cuts, label: str, allow_empty: bool = False) -> list[float]:
     return checked
 
 
-class EM(PriorEstimator):
+class Calibrated(PriorEstimator):
+    """Estimators that read the file's probabilities after isotonic calibration on the out-of-fold rows
+    (`_from_calibrated`); a bootstrap draw refits the calibration cheaply (isotonic_calibrator)."""
+
+    def _point(self, y, oof, scored, w) -> float:
+        return self._resampler(y, oof, scored, w)(slice(None), slice(None))
+
+    def _resampler(self, y, oof, scored, w):
+        calibrate = isotonic_calibrator(y, oof, scored, w)
+        return lambda i, j: self._from_calibrated(*calibrate(i, j))
+
+    def _from_calibrated(self, probabilities: np.ndarray, train_share: float) -> float:
+        raise NotImplementedError
+
+
+class EM(Calibrated):
     """Saerens-Latinne-Decaestecker EM on isotonically calibrated probabilities."""
 
     name = "em"
@@ -278,15 +293,11 @@ class EM(PriorEstimator):
         int(self.max_iter)  # as before: a value that is not a number fails here
         float(self.tol)
 
-    def _point(self, y, oof, scored, w) -> float:
-        return self._resampler(y, oof, scored, w)(slice(None), slice(None))
-
-    def _resampler(self, y, oof, scored, w):
-        calibrate, max_iter, tol = isotonic_calibrator(y, oof, scored, w), int(self.max_iter), float(self.tol)
-        return lambda i, j: em_prior(*calibrate(i, j), max_iter, tol)
+    def _from_calibrated(self, probabilities: np.ndarray, train_share: float) -> float:
+        return em_prior(probabilities, train_share, int(self.max_iter), float(self.tol))
 
 
-class PCC(PriorEstimator):
+class PCC(Calibrated):
     """Probabilistic classify and count: the mean of the file's probabilities after isotonic
     calibration on the out-of-fold rows. Right when only the mix of leads changed (p(y | x) as in
     train) and the calibration is read where the file's leads lie (covariate-shift weights); too low
@@ -294,12 +305,8 @@ class PCC(PriorEstimator):
 
     name = "pcc"
 
-    def _point(self, y, oof, scored, w) -> float:
-        return self._resampler(y, oof, scored, w)(slice(None), slice(None))
-
-    def _resampler(self, y, oof, scored, w):
-        calibrate = isotonic_calibrator(y, oof, scored, w)
-        return lambda i, j: float(np.mean(calibrate(i, j)[0]))
+    def _from_calibrated(self, probabilities: np.ndarray, train_share: float) -> float:
+        return float(np.mean(probabilities))
 
 
 def isotonic_calibrator(y, oof, scored, w=None):

@@ -31,7 +31,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from leadconv import schema
-from leadconv.components.cleaning import clean_frame
+from leadconv.components.features import clean_distinct
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class NoShift:
     def check_params(self) -> None:
         """Nothing to check."""
 
-    def diagnose(self, labelled: pd.DataFrame, y, scored: pd.DataFrame, prior: float, proba=None) -> ShiftReport:
+    def diagnose(self, labelled: pd.DataFrame, y, scored: pd.DataFrame, prior: float) -> ShiftReport:
         return ShiftReport(float("nan"), unit_weights(len(labelled)), False, rows=len(scored))
 
 
@@ -161,10 +161,9 @@ class AdversarialShift:
             if not ok:
                 raise ValueError(message)
 
-    def diagnose(self, labelled: pd.DataFrame, y, scored: pd.DataFrame, prior: float, proba=None) -> ShiftReport:
+    def diagnose(self, labelled: pd.DataFrame, y, scored: pd.DataFrame, prior: float) -> ShiftReport:
         """Labelled rows `labelled` (labels `y`) against `scored`, with the labelled classes reweighted to
-        `prior` (the file's estimated share of converted leads). `proba` (their out-of-fold
-        probabilities) is accepted for diagnoses that read it; this one does not."""
+        `prior` (the file's estimated share of converted leads)."""
         self.check_params()
         y = np.asarray(y).astype(int)
         ones = unit_weights(len(labelled))
@@ -175,13 +174,17 @@ class AdversarialShift:
             )
             log.warning(message)
             return ShiftReport(float("nan"), ones, False, warning=message, rows=len(scored))
-        X = domain_frame(pd.concat([labelled, scored], ignore_index=True), self.identifiers)
+        both = pd.concat([lead_columns(labelled), lead_columns(scored)], ignore_index=True)
+        cleaned = clean_distinct(both)  # once: the classifier and the column report both read it
+        X = encoded(cleaned, self.identifiers)
         domain = np.r_[np.zeros(len(labelled)), np.ones(len(scored))]
         balance = class_balance(y, prior) * len(scored) / len(labelled)  # the file and train weigh the same
         sample_weight = np.r_[balance, np.ones(len(scored))]
         proba, importance = self._cross_fit(X, domain, sample_weight)
         auc = float(roc_auc_score(domain, proba, sample_weight=sample_weight))
-        columns = column_report(labelled, scored, importance)
+        columns = column_report(
+            labelled, scored, cleaned.iloc[: len(labelled)], cleaned.iloc[len(labelled) :], importance
+        )
         if auc < float(self.min_auc):
             return ShiftReport(auc, ones, False, columns, rows=len(scored))
         # the weights come from a second classifier, of train as it is against the file: see _weights
@@ -246,21 +249,27 @@ def class_balance(y: np.ndarray, prior: float) -> np.ndarray:
     return np.where(y == 1, prior / share, (1 - prior) / (1 - share))
 
 
+def lead_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[[c for c in schema.FEATURES if c in frame.columns]]
+
+
 def domain_frame(frame: pd.DataFrame, identifiers) -> pd.DataFrame:
     """The lead columns, cleaned (one spelling per level), identifiers left out, text as categories."""
-    cleaned = clean_frame(frame[[c for c in schema.FEATURES if c in frame.columns]])
-    cleaned = cleaned.drop(columns=[c for c in identifiers if c in cleaned.columns])
-    for column in cleaned.columns:
-        if column in schema.CATEGORICAL:
-            cleaned[column] = cleaned[column].astype("category")
-    return cleaned
+    return encoded(clean_distinct(lead_columns(frame)), identifiers)
 
 
-def column_report(labelled: pd.DataFrame, scored: pd.DataFrame, importance: pd.Series) -> pd.DataFrame:
+def encoded(cleaned: pd.DataFrame, identifiers) -> pd.DataFrame:
+    """Cleaned lead columns as the adversarial classifier reads them: identifiers out, text as categories."""
+    out = cleaned.drop(columns=[c for c in identifiers if c in cleaned.columns])
+    text = [c for c in out.columns if c in schema.CATEGORICAL]
+    return out.astype(dict.fromkeys(text, "category"))
+
+
+def column_report(labelled, scored, clean_train, clean_scored, importance: pd.Series) -> pd.DataFrame:
     """Per lead column: share of the file's values unseen in train (as written, and cleaned), missing
     shares and their change, a drift distance (Jensen-Shannon over levels or deciles), and the share of
     the adversarial classifier's split gain (how much the column separates the file from train)."""
-    raw, clean_train, clean_scored = {}, clean_frame(labelled), clean_frame(scored)
+    raw = {}
     for column in [c for c in schema.FEATURES if c in labelled.columns and c in scored.columns]:
         a, b = labelled[column], scored[column]
         entry = {

@@ -129,7 +129,7 @@ def diagnose(shift, estimator, rows: pd.DataFrame, labelled, scored, proba) -> S
     # the label-shift estimate sets the class balance, so that a change of rate alone reads as no shift
     first = estimator.estimate(y, rows["proba"].to_numpy(), proba, bootstrap=False)
     features = labelled.iloc[rows.index.to_numpy()].reset_index(drop=True)
-    return shift.diagnose(features, y, scored, first.value, rows["proba"].to_numpy())
+    return shift.diagnose(features, y, scored, first.value)
 
 
 def forecast_interval(y, proba, threshold: float, prior: PriorEstimate, weights, n_scored: int, seed: int = 0):

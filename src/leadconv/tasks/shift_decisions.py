@@ -62,7 +62,7 @@ def judge_draw(oof, train, y, proba, scored) -> list[dict]:
     first = EM(**{**CHECK, "n_bootstrap": 0}).estimate(
         rows["y_true"].to_numpy(), rows["proba"].to_numpy(), proba, False
     )
-    report = AdversarialShift().diagnose(labelled, rows["y_true"].to_numpy(), scored, first.value, rows["proba"])
+    report = AdversarialShift().diagnose(labelled, rows["y_true"].to_numpy(), scored, first.value)
     common = {
         "true_prior": y.mean(),
         "auc": roc_auc_score(y, proba),
