@@ -7,7 +7,7 @@ from imblearn.pipeline import Pipeline
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from leadconv import schema
-from leadconv.components.cleaning import clean_frame
+from leadconv.components.cleaning import clean_distinct, clean_frame
 from leadconv.components.cv import GroupCV, StratifiedCV
 from leadconv.components.dataset import SyntheticData
 from leadconv.components.features import (
@@ -16,7 +16,6 @@ from leadconv.components.features import (
     NativeFeatures,
     RawFeatures,
     categorical_columns,
-    clean_distinct,
 )
 from leadconv.components.models import lightgbm_classifier
 from leadconv.engine.training import build_pipeline, cross_validate
@@ -35,6 +34,36 @@ def test_clean_distinct_equals_clean_frame(dataset):
     frame.loc[frame.index[:5], "customer_job"] = ""
     frame.loc[frame.index[5:10], "inquiry_type"] = np.nan
     pd.testing.assert_frame_equal(clean_distinct(frame), clean_frame(frame))
+
+
+# The competition file's conventions for levels train spells otherwise (issue 21, "one spelling per level").
+LATER_SPELLINGS = {
+    "customer_type": ("End-Customer", "End Customer"),
+    "customer_position": ("other", "Others"),
+    "customer_country": ("/Kolkata/India", "/ Kolkata / India"),
+    "business_unit": ("ID", "id "),
+}
+
+
+@pytest.mark.parametrize("name", ["raw", "native"])
+def test_raw_and_native_encode_a_later_file_s_spelling_as_the_level_train_knows(name, dataset):
+    """A level written in the scored file's conventions gets train's code, not the unseen code 0;
+    with normalise_spelling=false it is unseen, as before."""
+    train = dataset.train[schema.FEATURES].copy()
+    later = train.iloc[:4].copy()
+    for row, (column, (as_in_train, as_in_file)) in enumerate(LATER_SPELLINGS.items()):
+        train[column] = train[column].where(train.index % 2 == 0, as_in_train)  # half the rows: no other spelling
+        train[column] = train[column].where(train[column] == as_in_train, "something else")
+        later.loc[later.index[row], column] = as_in_file
+    for spelled in (True, False):
+        features = FEATURE_SETS[name](normalise_spelling=spelled).fit(train, dataset.y)
+        codes, train_codes = features.transform(later), features.transform(train)
+        for row, (column, (as_in_train, _)) in enumerate(LATER_SPELLINGS.items()):
+            code = codes[column].iloc[row]
+            if spelled:
+                assert code == train_codes[column][train[column] == as_in_train].iloc[0] != 0, column
+            else:
+                assert code == 0, column
 
 
 @pytest.mark.parametrize("name", ["clean", "engineered"])

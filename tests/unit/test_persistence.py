@@ -10,6 +10,7 @@ import pytest
 import skops.io as sio
 
 from helpers import compose_config, options, tiny
+from leadconv import schema
 from leadconv.components.dataset import SyntheticData
 from leadconv.components.stackers import LightGBMStacker, LogisticStacker, MeanStacker, RankMeanStacker
 from leadconv.engine.run import build_components
@@ -90,3 +91,20 @@ def test_a_model_written_before_the_package_moved_still_loads(tmp_path, monkeypa
     monkeypatch.delitem(sys.modules, "leadconv.stackers", raising=False)
     restored = load(tmp_path / "old.skops", "an old run's models/stacker.skops")
     assert type(restored) is MeanStacker and restored.predict_proba(pd.DataFrame({"a": [0.3], "b": [0.5]}))[0, 1] == 0.4
+
+
+def test_a_feature_set_written_before_its_encoder_moved_still_loads(tmp_path, monkeypatch):
+    """TabularEncoder lived in leadconv.components.features before it moved to encoders: files that name
+    it there load, and the rebuilt feature set encodes as the saved one did."""
+    from leadconv.components.encoders import TabularEncoder
+    from leadconv.components.features import RawFeatures
+
+    frame = pd.DataFrame({c: ["a", "b", "a"] if c in schema.CATEGORICAL else [1.0, 2.0, 3.0] for c in schema.FEATURES})
+    fitted = RawFeatures().fit(frame)
+    monkeypatch.setattr(TabularEncoder, "__module__", "leadconv.components.features")
+    dump(fitted, tmp_path / "old.skops")
+    assert "leadconv.components.features.TabularEncoder" in sio.get_untrusted_types(file=tmp_path / "old.skops")
+    monkeypatch.undo()
+    restored = load(tmp_path / "old.skops", "an old run's models/pipeline.skops")
+    assert type(restored.encoder_) is TabularEncoder
+    pd.testing.assert_frame_equal(restored.transform(frame), fitted.transform(frame))

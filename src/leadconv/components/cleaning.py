@@ -7,90 +7,13 @@ anything their rules do not recognise to OTHER.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 
 import pandas as pd
 
-OTHER = "other"
-
-# Exact (post-normalisation) spellings that mean the same thing. Keys are
-# normalised before use, so they may be written in any case or separator style.
-SYNONYMS: dict[str, str] = {
-    # End customers, as the forms spell them.
-    "end customer": "end customer",
-    "end customers": "end customer",
-    "end user": "end customer",
-    "enduser": "end customer",
-    "commercial end user": "end customer",
-    "cliente final": "end customer",
-    # "Other", in English abbreviations and the forms' other languages.
-    "others": OTHER,
-    "other(s)": OTHER,
-    "etc": OTHER,
-    "otro": OTHER,
-    "otros": OTHER,
-    "outros": OTHER,
-    "outro": OTHER,
-    "autre": OTHER,
-    "autres": OTHER,
-    "altro": OTHER,
-    "sonstiges": OTHER,
-    "egyéb": OTHER,
-    "lainnya": OTHER,
-    "inne": OTHER,
-    "vb": OTHER,
-    "ฯลฯ": OTHER,
-    "אחר": OTHER,
-    "آخر": OTHER,
-    "specifier/influencer": "specifier influencer",
-    "home owner": "homeowner",
-    "software/solution provider": "software solution provider",
-    # Spellings with a lost space.
-    "vicepresident": "vice president",
-    "c levelexecutive": "c level executive",
-    "entrylevel": "entry level",
-    "decisionmaker": "decision maker",
-    "less then 6 months": "less than 6 months",
-}
-
-
-def normalise_text(s: pd.Series) -> pd.Series:
-    """Lowercase, unify separators and whitespace; empty becomes NaN.
-
-    'End-Customer', 'End Customer' and 'end_customer' all become 'end customer';
-    'Specifier/ Influencer' and 'Specifier / Influencer' become 'specifier/influencer'.
-    """
-    text = (
-        s.astype("str")
-        .str.normalize("NFKC")
-        .str.replace("[\u200b-\u200d\ufeff]", "", regex=True)  # zero-width chars in pasted text
-        .str.lower()
-        .str.replace(r"[_\-\u2013\u2014]+", " ", regex=True)
-        .str.replace(r"\s*/\s*", "/", regex=True)
-        .str.replace(r"\s+", " ", regex=True)
-        .str.strip(" .,;:/|")  # 'etc.' == 'etc', 'other_' == 'other'
-    )
-    return text.mask(text == "")
-
-
-def merge_synonyms(s: pd.Series, synonyms: Mapping[str, str] = SYNONYMS) -> pd.Series:
-    """Normalise, then replace exact synonym spellings by their canonical form."""
-    table = _normalised_keys(tuple(synonyms.items()))
-    return _map_values(normalise_text(s), lambda value: table.get(value, value))
-
-
-@functools.cache
-def _normalised_keys(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    keys = normalise_text(pd.Series([k for k, _ in items], dtype="str"))
-    return {k: v for k, (_, v) in zip(keys, items) if isinstance(k, str)}
-
-
-def _map_values(text: pd.Series, fn: Callable[[str], str]) -> pd.Series:
-    """Apply fn once per distinct value (few levels, many rows); NaN stays NaN."""
-    table = {value: fn(value) for value in text.dropna().unique()}
-    return text.map(table).astype("str")
+from leadconv.components.geography import parse_country
+from leadconv.components.spelling import OTHER, map_values, merge_synonyms, normalise_text, per_distinct
 
 
 def _group_by_rules(s: pd.Series, rules: list[tuple[str, str]]) -> pd.Series:
@@ -100,52 +23,7 @@ def _group_by_rules(s: pd.Series, rules: list[tuple[str, str]]) -> pd.Series:
     def first_group(value: str) -> str:
         return next((group for group, regex in compiled if regex.search(value)), OTHER)
 
-    return _map_values(merge_synonyms(s), first_group)
-
-
-# --- customer_country ------------------------------------------------------
-
-# Dots are dropped before lookup, so 'u.a.e' arrives as 'uae' and 'ee. uu.' as 'ee uu'.
-COUNTRY_ALIASES: dict[str, str] = {
-    "uae": "uae",
-    "united arab emirates": "uae",
-    "uae dubai": "uae",
-    "dubai": "uae",
-    "us": "united states",
-    "usa": "united states",
-    "united states of america": "united states",
-    "ee uu": "united states",
-    "estados unidos": "united states",
-    "uk": "united kingdom",
-    "great britain": "united kingdom",
-    "england": "united kingdom",
-    "türkiye": "turkey",
-    "turkiye": "turkey",
-    "viet nam": "vietnam",
-    "czech republic": "czech",
-    "czechia": "czech",
-    "korea": "south korea",
-    "republic of korea": "south korea",
-    "united republic of tanzania": "tanzania",
-    "ivory coast": "cote d'ivoire",
-    "côte d'ivoire": "cote d'ivoire",
-    "ksa": "saudi arabia",
-}
-
-# US street addresses end in a state code and ZIP or in 'united states' / 'usa'.
-_US_ADDRESS = r"\b[a-z]{2},? \d{5}(?: ?\d{4})?$|\b(?:united states|usa)\b"
-
-
-def parse_country(s: pd.Series) -> pd.Series:
-    """'/Kolkata /India' -> 'india': the last non-empty '/' part, normalised, aliased."""
-    last_part = (
-        s.astype("str")
-        .str.replace(r"[/\s]+$", "", regex=True)  # 'Brazil/ ' ends in an empty part
-        .str.replace(r"^.*/", "", regex=True)
-    )
-    country = normalise_text(last_part).str.replace(".", "", regex=False).str.strip()
-    country = country.mask(country == "").replace(COUNTRY_ALIASES)
-    return country.mask(country.str.contains(_US_ADDRESS, regex=True, na=False), "united states")
+    return map_values(merge_synonyms(s), first_group)
 
 
 # --- customer_type ---------------------------------------------------------
@@ -375,6 +253,7 @@ def frequent_levels(s: pd.Series, min_count: int) -> set[str]:
 
 CLEANERS: dict[str, Callable[[pd.Series], pd.Series]] = {
     "customer_country": parse_country,
+    "customer_country.1": parse_country,  # the same address again: '/ City / Country' as '/City/Country'
     "customer_type": customer_type_group,
     "customer_position": customer_position_group,
     "customer_job": customer_job_group,
@@ -392,9 +271,14 @@ CLEANERS: dict[str, Callable[[pd.Series], pd.Series]] = {
 
 
 def clean_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of df with every CLEANERS column present cleaned; the rest untouched."""
+    """A copy of df with every CLEANERS column present cleaned, row by row; the rest untouched."""
     cleaned = df.copy()
     for column, clean in CLEANERS.items():
         if column in cleaned.columns:
             cleaned[column] = clean(cleaned[column])
     return cleaned
+
+
+def clean_distinct(frame: pd.DataFrame) -> pd.DataFrame:
+    """`clean_frame`, computed once per distinct value: the rules are cell-wise and levels are few."""
+    return per_distinct(frame, CLEANERS)

@@ -10,62 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.impute import SimpleImputer
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import TargetEncoder
 
 from leadconv import schema
-from leadconv.components.cleaning import CLEANERS, OTHER, clean_frame, frequent_levels, parse_country
+from leadconv.components.cleaning import OTHER, clean_distinct, frequent_levels
+from leadconv.components.encoders import CustomerTargetEncoder, TabularEncoder, as_text
+from leadconv.components.geography import SUBSIDIARY_CONTINENT, parse_country
+from leadconv.components.spelling import spell_frame
 from leadconv.errors import FeatureError
-
-MISSING = "__missing__"
 
 
 def categorical_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-
-
-class TabularEncoder(TransformerMixin, BaseEstimator):
-    """Integer category codes and median-imputed numbers with missing-value indicators, so every
-    model and sampler gets finite input. Code 0 pools the levels seen fewer than `min_frequency`
-    times or beyond the `max_categories` most frequent in the training fold, and unseen levels."""
-
-    def __init__(self, categorical: list[str], numeric: list[str], max_categories: int = 250, min_frequency: int = 1):
-        self.categorical = categorical
-        self.numeric = numeric
-        self.max_categories = max_categories
-        self.min_frequency = min_frequency
-
-    def fit(self, X: pd.DataFrame, y=None):
-        self.levels_ = {column: self._frequent_levels(self._text(X[column])) for column in self.categorical}
-        self.imputer_ = None  # no numeric column (features=native): nothing to impute
-        if self.numeric:
-            self.imputer_ = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
-            self.imputer_.fit(X[self.numeric].astype(float))
-        return self
-
-    def numeric_names_out(self) -> list[str]:
-        return [] if self.imputer_ is None else list(self.imputer_.get_feature_names_out(self.numeric))
-
-    def _frequent_levels(self, values: pd.Series) -> list[str]:
-        counts = values.value_counts()
-        return counts[counts >= self.min_frequency].index[: self.max_categories].tolist()
-
-    @staticmethod
-    def _text(values: pd.Series) -> pd.Series:
-        return values.astype("string").fillna(MISSING)
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        frame = pd.DataFrame(index=X.index)
-        for column, levels in self.levels_.items():
-            # rare and unseen levels get code -1 here, shifted to 0: one shared "other" level
-            codes = pd.Categorical(self._text(X[column]), categories=levels).codes.astype(np.int64) + 1
-            frame[column] = pd.Categorical.from_codes(codes, categories=range(len(levels) + 1))
-        if self.imputer_ is None:
-            return frame
-        numbers = self.imputer_.transform(X[self.numeric].astype(float))
-        return pd.concat([frame, pd.DataFrame(numbers, index=X.index, columns=self.numeric_names_out())], axis=1)
 
 
 class FeatureSet(TransformerMixin, BaseEstimator):
@@ -139,26 +97,40 @@ class FeatureSet(TransformerMixin, BaseEstimator):
 
 
 class RawFeatures(FeatureSet):
-    """The 28 columns as given: categories as codes (rare levels pooled), numbers imputed."""
+    """The 28 columns as given, in one spelling per level (`normalise_spelling`: case, separators,
+    spacing, hyphens and "other"/"others" unified, see leadconv.components.spelling): categories as
+    codes (rare levels pooled), numbers imputed."""
 
-    def __init__(self, max_categories: int = 250, min_frequency: int = 1, drop=()):
+    def __init__(self, max_categories: int = 250, min_frequency: int = 1, drop=(), normalise_spelling: bool = True):
         self.max_categories = max_categories
         self.min_frequency = min_frequency
         self.drop = drop
+        self.normalise_spelling = normalise_spelling
+
+    def derive(self, X: pd.DataFrame) -> pd.DataFrame:
+        return spell_frame(X) if self.normalise_spelling else X
 
 
 class NativeFeatures(RawFeatures):
-    """The 28 columns as given, every one a category, numbers included (their values as levels),
-    each level kept whole: the published CatBoost recipe, for models whose target statistics
+    """The 28 columns as given (in one spelling per level, as `raw`), every one a category, numbers
+    included (their values as levels), each level kept whole: the published CatBoost recipe, for models whose target statistics
     handle many levels. `keep_numbers` also keeps the numeric columns as numbers (`<column>_value`)."""
 
     name = "native"
 
-    def __init__(self, max_categories: int = 1_000_000, min_frequency: int = 1, keep_numbers: bool = False, drop=()):
-        super().__init__(max_categories, min_frequency, drop)
+    def __init__(
+        self,
+        max_categories: int = 1_000_000,
+        min_frequency: int = 1,
+        keep_numbers: bool = False,
+        drop=(),
+        normalise_spelling: bool = True,
+    ):
+        super().__init__(max_categories, min_frequency, drop, normalise_spelling)
         self.keep_numbers = keep_numbers
 
     def derive(self, X: pd.DataFrame) -> pd.DataFrame:
+        X = super().derive(X)
         if not self.keep_numbers:
             return X
         numbers = [c for c in X.columns if c not in schema.CATEGORICAL and pd.api.types.is_numeric_dtype(X[c])]
@@ -170,101 +142,6 @@ class NativeFeatures(RawFeatures):
 
 
 # --- clean and engineered feature sets --------------------------------------------------------
-
-# The LG subsidiary answering a lead (response_corporate) -> its continent. A code missing here
-# (a subsidiary new in the data) becomes "other".
-SUBSIDIARY_CONTINENT: dict[str, str] = {
-    **dict.fromkeys(["LGEAF", "LGEAS", "LGEEF", "LGEEG", "LGEMC", "LGESA"], "africa"),
-    **dict.fromkeys(["LGEAR", "LGECB", "LGECL", "LGEMS", "LGEPR", "LGEPS", "LGESP"], "latin america"),
-    **dict.fromkeys(["LGECI", "LGEUS"], "north america"),
-    **dict.fromkeys(
-        [
-            "LGEAG",
-            "LGEBN",
-            "LGEBT",
-            "LGECZ",
-            "LGEDG",
-            "LGEEB",
-            "LGEES",
-            "LGEFS",
-            "LGEHS",
-            "LGEIS",
-            "LGELA",
-            "LGEMK",
-            "LGEPL",
-            "LGEPT",
-            "LGERA",
-            "LGERO",
-            "LGESW",
-            "LGEUK",
-            "LGEUR",
-        ],
-        "europe",
-    ),
-    **dict.fromkeys(["LGEGF", "LGELF", "LGESJ", "LGETK", "LGEYK"], "middle east"),
-    **dict.fromkeys(
-        ["LGECH", "LGEHK", "LGEIL", "LGEIN", "LGEJP", "LGEKR", "LGEML", "LGEPH", "LGESL", "LGETH", "LGETT", "LGEVH"],
-        "asia",
-    ),
-    "LGEAP": "oceania",
-}
-
-
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text with missing values as the MISSING level, as encoders want it."""
-    return frame.astype(object).where(frame.notna(), MISSING).astype(str)
-
-
-class CustomerTargetEncoder(TransformerMixin, BaseEstimator):
-    """Target encoding in which each customer counts once: a level's rate is the (smoothed) mean of
-    its customers' conversion rates, not of its rows, so that one customer with thousands of rows
-    does not set the rate of its sales rep or country for every customer never seen before.
-
-    One scikit-learn TargetEncoder (continuous, the same smoothing) per column, fit on the distinct
-    (level, customer) pairs with the customer's rate at that level as the target.
-    """
-
-    def __init__(self, smooth="auto"):
-        self.smooth = smooth
-
-    def fit(self, X: pd.DataFrame, y, groups):
-        y, groups = np.asarray(y, dtype=float), np.asarray(groups)
-        self.encoders_ = []
-        for column in X.columns:
-            pairs = pd.DataFrame({"level": X[column].to_numpy(), "customer": groups, "y": y})
-            rates = pairs.groupby(["level", "customer"], sort=False)["y"].mean().reset_index()
-            encoder = TargetEncoder(target_type="continuous", smooth=self.smooth)
-            self.encoders_.append(encoder.fit(rates[["level"]], rates["y"]))
-        return self
-
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        return np.column_stack(
-            [
-                encoder.transform(X[[column]].set_axis(["level"], axis=1))
-                for column, encoder in zip(X.columns, self.encoders_)
-            ]
-        )
-
-    def cross_fit(self, X: pd.DataFrame, y, groups, folds) -> np.ndarray:
-        """Out-of-fold encodings of X: each fold's rows encoded by the other folds' customers."""
-        out, y, groups = np.empty(X.shape, dtype=float), np.asarray(y), np.asarray(groups)
-        for fit_rows, encoded_rows in folds:
-            fitted = clone(self).fit(X.iloc[fit_rows], y[fit_rows], groups[fit_rows])
-            out[encoded_rows] = fitted.transform(X.iloc[encoded_rows])
-        return out
-
-
-def clean_distinct(frame: pd.DataFrame) -> pd.DataFrame:
-    """`clean_frame`, computed once per distinct value: the rules are row-wise and levels are few."""
-    columns = [c for c in CLEANERS if c in frame.columns]
-    distinct = {c: frame[c].drop_duplicates().dropna().reset_index(drop=True) for c in columns}
-    longest = max((len(v) for v in distinct.values()), default=0)
-    table = clean_frame(pd.DataFrame({c: v.reindex(range(longest)) for c, v in distinct.items()}))
-    out = frame.copy()
-    for column in columns:
-        lookup = dict(zip(distinct[column], table[column].iloc[: len(distinct[column])]))
-        out[column] = frame[column].map(lookup).astype("str")
-    return out
 
 
 class CleanFeatures(FeatureSet):
@@ -386,21 +263,21 @@ class EngineeredFeatures(CleanFeatures):
         self.home_country_ = (
             countries.groupby("response_corporate")["customer_country"].agg(lambda s: s.mode().iloc[0]).to_dict()
         )
-        text = _as_text(cleaned[self._encoded])
+        text = as_text(cleaned[self._encoded])
         if self.encoding_weight == "customer":
             self.target_encoder_ = CustomerTargetEncoder(self.smooth).fit(text, y, cleaned["customer_idx"])
         else:
             self.target_encoder_ = self._target_encoder(self.encoding_splits).fit(text, y)
-        return self._engineer(X, cleaned, self.target_encoder_.transform(_as_text(cleaned[self._encoded])))
+        return self._engineer(X, cleaned, self.target_encoder_.transform(as_text(cleaned[self._encoded])))
 
     def derive(self, X: pd.DataFrame) -> pd.DataFrame:
         cleaned = self._clean(X)
-        encoded = self.target_encoder_.transform(_as_text(cleaned[self._encoded]))
+        encoded = self.target_encoder_.transform(as_text(cleaned[self._encoded]))
         return self._engineer(X, cleaned, encoded, among_known=self.transductive)  # transductive: the run passed them
 
     def derive_training(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         cleaned = self._clean(X)
-        text = _as_text(cleaned[self._encoded])
+        text = as_text(cleaned[self._encoded])
         folds = self._inner_folds(cleaned, y)
         if self.encoding_weight == "customer":
             encoded = CustomerTargetEncoder(self.smooth).cross_fit(text, y, cleaned["customer_idx"], folds)

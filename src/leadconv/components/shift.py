@@ -31,7 +31,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from leadconv import schema
-from leadconv.components.features import clean_distinct
+from leadconv.components.cleaning import clean_distinct
 
 log = logging.getLogger(__name__)
 

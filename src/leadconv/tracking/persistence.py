@@ -24,9 +24,9 @@ TRUSTED_TYPES = sorted(
         "leadconv.components.features.RawFeatures",
         "leadconv.components.features.NativeFeatures",
         "leadconv.components.features.CleanFeatures",
-        "leadconv.components.features.CustomerTargetEncoder",
+        "leadconv.components.encoders.CustomerTargetEncoder",
         "leadconv.components.features.EngineeredFeatures",
-        "leadconv.components.features.TabularEncoder",
+        "leadconv.components.encoders.TabularEncoder",
         "leadconv.components.models.CatBoostModel",
         "leadconv.components.models.XGBoostModel",
         "leadconv.components.models._onehot_name",
@@ -74,10 +74,19 @@ LEGACY_MODULES = {
 }
 
 
+# Classes that moved to another module: files logged before the move name the old one (which still
+# imports them, so skops rebuilds them from either name).
+LEGACY_CLASSES = {
+    "leadconv.components.features.TabularEncoder": "leadconv.components.encoders.TabularEncoder",
+    "leadconv.components.features.CustomerTargetEncoder": "leadconv.components.encoders.CustomerTargetEncoder",
+}
+
+
 def current_name(type_name: str) -> str:
-    """`type_name` as the current package names it (files written before the move name old modules)."""
+    """`type_name` as the current package names it (files written before a move name old modules)."""
     module, _, name = type_name.rpartition(".")
-    return f"{LEGACY_MODULES.get(module, module)}.{name}"
+    renamed = f"{LEGACY_MODULES.get(module, module)}.{name}"
+    return LEGACY_CLASSES.get(renamed, renamed)
 
 
 def alias_legacy_modules() -> None:
