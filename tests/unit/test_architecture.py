@@ -75,3 +75,12 @@ def test_no_import_cycle():
 
     for name in graph:
         visit(name)
+
+
+MAX_MODULE_LINES = 350  # issue 21: a module past this mixes concepts; split it by concept
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_every_module_stays_short(name):
+    lines = len(MODULES[name].read_text().splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{name} has {lines} lines (limit {MAX_MODULE_LINES}): split it by concept"
