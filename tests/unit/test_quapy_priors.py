@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from test_priors import TRAIN_PRIOR, leads
 
 from leadconv.components.quapy_priors import QuaPyPrior
-from test_priors import TRAIN_PRIOR, leads
 
 pytest.importorskip("quapy")
 
