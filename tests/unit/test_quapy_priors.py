@@ -1,14 +1,17 @@
 """prior=quapy: QuaPy's quantifiers read a run's own probabilities (nothing refit) behind the project's checks."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 from test_priors import TRAIN_PRIOR, leads
 
 from leadconv.components.quapy_priors import QuaPyPrior
 
-pytest.importorskip("quapy")
+needs_quapy = pytest.mark.skipif(importlib.util.find_spec("quapy") is None, reason="QuaPy not installed (optional)")
 
 
+@needs_quapy
 @pytest.mark.parametrize("method", ["emq_bcts", "kdey", "pacc"])
 @pytest.mark.parametrize("true_prior", [0.10, 0.30])
 def test_a_quapy_quantifier_recovers_an_injected_prior(method, true_prior):
@@ -23,6 +26,7 @@ def test_a_quapy_quantifier_recovers_an_injected_prior(method, true_prior):
     assert estimate.low <= estimate.value <= estimate.high
 
 
+@needs_quapy
 def test_weights_move_the_estimate_toward_the_weighted_rows():
     """The shift diagnosis's weights enter as a resample: weighting only the labelled rows whose scores the
     file's leads share changes what the classes look like, hence the estimate."""
@@ -38,3 +42,10 @@ def test_weights_move_the_estimate_toward_the_weighted_rows():
 def test_an_unknown_method_is_named():
     with pytest.raises(ValueError, match=r"prior\.method must be one of emq_bcts, kdey, pacc"):
         QuaPyPrior("emq").check_params()
+
+
+def test_without_quapy_the_option_fails_before_any_fitting_naming_the_install(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "quapy" else real(name, *a))
+    with pytest.raises(ValueError, match=r"prior=quapy needs QuaPy, which is not installed: .*pip install quapy"):
+        QuaPyPrior("pacc").check_params()

@@ -14,6 +14,7 @@ QuaPy is an optional extra (`pip install quapy`); without it this option fails i
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -62,6 +63,8 @@ class QuaPyPrior(PriorEstimator):
             raise ValueError(f"prior.method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not float(self.bandwidth) > 0:
             raise ValueError(f"prior.bandwidth must be > 0, got {self.bandwidth!r}")
+        if importlib.util.find_spec("quapy") is None:  # before any fitting, not after the run's folds
+            raise ValueError("prior=quapy needs QuaPy, which is not installed: .venv/bin/pip install quapy")
 
     def _point(self, y, oof, scored, w) -> float:
         self.check_params()
@@ -75,10 +78,8 @@ class QuaPyPrior(PriorEstimator):
             return float(quantifier.predict(posteriors(scored))[1])
 
     def _quantifier(self, labelled, y):
-        try:
-            from quapy.method.aggregative import EMQ, PACC, KDEyML
-        except ImportError:
-            raise ValueError("prior=quapy needs QuaPy: pip install quapy (or choose prior=em)") from None
+        from quapy.method.aggregative import EMQ, PACC, KDEyML
+
         given = {"classifier": GivenPosteriors().fit(), "fit_classifier": False, "val_split": (labelled, y)}
         if self.method == "emq_bcts":
             return EMQ(**given, calib="bcts")
