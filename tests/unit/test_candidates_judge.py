@@ -28,3 +28,17 @@ def test_other_rules_are_scored_on_the_same_draws_at_a_25_percent_prior():
     assert draws["f1_everyone"].to_numpy() == pytest.approx(2 * 0.25 / 1.25, abs=3e-3)  # 25 % up to rounding
     assert seen == pytest.approx(draws["prior_estimate"].tolist())  # each rule gets the draw's em estimate
     assert (draws["f1"] > draws["f1_everyone"]).all()
+
+
+def test_the_fit_cache_key_follows_the_composed_config_not_the_override_text():
+    """A fit is reused when the composed config is the same (a default spelt out, another MLflow experiment)
+    and refit when any value that reaches the fit differs, a default in conf/ included."""
+    from leadconv.tasks.candidates import run_key
+
+    base = run_key("lightgbm_raw", ["dataset=synthetic", "features=raw"], 0)
+    assert run_key("lightgbm_raw", ["dataset=synthetic", "features=raw", "features.normalise_spelling=true"], 0) == base
+    assert run_key("lightgbm_raw", ["dataset=synthetic", "features=raw", "tracking.experiment=other"], 0) == base
+    assert (
+        run_key("lightgbm_raw", ["dataset=synthetic", "features=raw", "features.normalise_spelling=false"], 0) != base
+    )
+    assert run_key("lightgbm_raw", ["dataset=synthetic", "features=raw"], 1) != base

@@ -1,9 +1,9 @@
-"""A sweep's plots (leadconv.sweeps.study.log_plots) name the objective they show and count trials in whole numbers."""
+"""A sweep's plots (leadconv.sweeps.study_log.log_plots) name the objective they show and count trials in whole numbers."""
 
 import optuna
 import pytest
 
-from leadconv.sweeps.study import log_plots
+from leadconv.sweeps.study_log import log_plots
 
 
 class FigureCatcher:

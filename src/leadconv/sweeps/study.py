@@ -9,17 +9,14 @@ persistent storage, so a killed search resumes and many workers can share one st
 from __future__ import annotations
 
 import io
-import json
 import logging
 import socket
 import sys
-import tempfile
 import threading
 import time
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager, redirect_stderr
-from pathlib import Path
 
 import optuna
 from hydra.core.utils import JobStatus
@@ -33,6 +30,7 @@ from leadconv.errors import ConfigError, LeadConvError
 from leadconv.sweeps import parent as sweeps
 from leadconv.sweeps.search_space import as_override, build_space, check_space, describe
 from leadconv.sweeps.storage import default_storage, last_line, open_storage, reservation_lock
+from leadconv.sweeps.study_log import log_study
 from leadconv.tracking import log as tracking
 from leadconv.tracking.log import redact
 
@@ -182,71 +180,6 @@ def mark_lost_trials(client: MlflowClient, experiment_id: str, parent_id: str, s
     for run in sweeps.child_runs(client, experiment_id, parent_id, "attributes.status = 'RUNNING'"):
         if run.data.tags.get("optuna_trial") in lost:
             client.set_terminated(run.info.run_id, "KILLED")
-
-
-def log_study(client: MlflowClient, parent_id: str, study: optuna.Study, space: dict, objective: str) -> str:
-    """Best value and parameters, trial counts, the trials table and Optuna's plots on the parent run."""
-    trials = study.get_trials(deepcopy=False)
-    counts = {
-        state.name.lower(): sum(t.state == state for t in trials)
-        for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
-    }
-    for name, count in counts.items():
-        client.log_metric(parent_id, f"n_trials_{name}", count)
-    client.log_text(parent_id, json.dumps({k: str(d) for k, d in space.items()}, indent=2), "search_space.json")
-    if not counts["complete"]:
-        return "no trial completed"
-    best = study.best_trial
-    client.log_metric(parent_id, f"best_{objective}", best.value, step=len(trials))
-    client.set_tag(parent_id, "objective", objective)
-    client.set_tag(parent_id, "best_trial", str(best.number))
-    client.set_tag(parent_id, "best_params", " ".join(as_override(k, v) for k, v in best.params.items())[:5000])
-    for key, value in best.params.items():
-        client.set_tag(parent_id, f"best.{key}", str(value))
-    client.log_text(
-        parent_id,
-        json.dumps({"trial": best.number, objective: best.value, "params": best.params}, indent=2, default=str),
-        "best_params.json",
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "trials.csv"
-        study.trials_dataframe().to_csv(path, index=False)
-        client.log_artifact(parent_id, str(path))
-    log_plots(client, parent_id, study, objective)
-    return f"best {objective} {best.value:.4f} (trial {best.number}): {describe(best.params)}"
-
-
-def log_plots(client: MlflowClient, parent_id: str, study: optuna.Study, objective: str = "objective") -> None:
-    """The study's history and parameter importances, each axis naming the objective (e.g. forecast_f1)."""
-    import matplotlib
-    from matplotlib.ticker import MaxNLocator
-
-    matplotlib.use("Agg")
-    from optuna.visualization import matplotlib as optuna_plots
-
-    from leadconv.tracking import plots
-
-    for name, draw in {
-        "optimization_history": optuna_plots.plot_optimization_history,
-        "param_importances": optuna_plots.plot_param_importances,
-    }.items():
-        try:
-            with warnings.catch_warnings(), matplotlib.rc_context():  # Optuna sets a global plot style
-                warnings.simplefilter("ignore")  # and flags its matplotlib plots experimental
-                axes = draw(study, target_name=objective)
-                figure = axes.figure
-        except Exception as error:  # noqa: BLE001 - e.g. importances need two finished trials
-            log.warning("no %s plot: %s", name, last_line(error))
-            continue
-        if name == "optimization_history":
-            axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # trials are numbered, not measured
-            axes.set_xlabel("trial number")
-        else:
-            axes.set_xlabel(f"importance for {objective} (fANOVA share, sums to 1)")
-        figure.set_size_inches(8, 5)
-        figure.tight_layout()
-        client.log_figure(parent_id, figure, f"plots/{name}.png")
-        plots.close(figure)
 
 
 def job_overrides(trial: optuna.Trial, trial_id: int, fixed: list[str]) -> list[str]:

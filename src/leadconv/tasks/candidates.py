@@ -8,7 +8,7 @@ For each customer hold-out (a fifth of the training customers, never the large o
 `python -m leadconv.tasks.label_shift`), every run is cross-validated with `cv=group` on the rest, and its
 fold models score the held-out rows (a `features.transductive=true` run also counts their features, as
 `src/run.py` counts the test file's). Ensembles stack their members' out-of-fold predictions, so they
-cost no extra fitting. Fitted predictions are cached per run, hold-out and overrides (`--cache`),
+cost no extra fitting. Fitted predictions are cached per run, hold-out and composed config (`--cache`),
 so a new candidate fits only itself. Hydra overrides after the options apply to every run (e.g.
 `dataset=synthetic` for a quick try).
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -72,10 +73,17 @@ def read_candidates(path: Path) -> tuple[dict[str, list[str]], dict[str, dict]]:
 
 
 def run_key(name: str, overrides: list[str], offset: int) -> str:
-    """The cache key of a fit: where MLflow logs (`tracking.*`) changes no prediction, so it is left out."""
-    fitting = [o for o in overrides if not o.lstrip("+~").startswith("tracking.")]
-    digest = hashlib.sha256("\0".join(fitting).encode()).hexdigest()[:10]
+    """The cache key of a fit: a digest of the whole composed config, so that a changed default in conf/
+    (not only a changed override) refits; where MLflow logs (`tracking`) changes no prediction."""
+    cfg = compose_job(overrides)
+    fitting = {key: resolved(cfg, key) for key in cfg if key not in ("hydra", "tracking")}  # hydra: unresolvable here
+    digest = hashlib.sha256(json.dumps(fitting, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return f"{name}-{digest}-{offset}"
+
+
+def resolved(cfg, key: str):
+    value = OmegaConf.select(cfg, key)
+    return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
 
 
 def stack_members(members: dict[str, tuple[pd.DataFrame, np.ndarray]], stacker_name: str):
