@@ -41,11 +41,12 @@ def members(data):
     return {f"{m}-{f}": fitted(m, f, X, y) for m, f in MEMBERS}
 
 
+@pytest.mark.parametrize("method", ["path", "shap"])
 @pytest.mark.parametrize("member", [f"{m}-{f}" for m, f in MEMBERS])
-def test_a_member_s_contributions_plus_its_base_equal_its_raw_score(member, members, data):
+def test_a_member_s_contributions_plus_its_base_equal_its_raw_score(member, method, members, data):
     _, _, test, _ = data
     for pipeline in members[member]:
-        found = pipeline_contributions(pipeline, test)
+        found = pipeline_contributions(pipeline, test, method)
         assert list(found.values.columns) == schema.FEATURES and found.values.index.equals(test.index)
         raw = raw_score(pipeline.named_steps["model"], pipeline.named_steps["features"].transform(test))
         np.testing.assert_allclose(found.raw, raw, atol=1e-5)  # XGBoost sums in float32
@@ -78,7 +79,19 @@ def test_a_changed_value_moves_its_own_column_s_contribution(members, data):
     assert moved.drop("lead_desc_length").max() < 1e-9
 
 
-def test_combined_reasons_rank_leads_as_the_ensemble_does(members, data):
+def test_lightgbm_path_contributions_credit_the_features_pred_contrib_credits(members, data):
+    """The tree-path split of LightGBM's score (computed here from pred_leaf and the dumped trees) and
+    TreeSHAP agree on which input columns matter: sums a constant apart, the same leading columns overall."""
+    _, _, test, _ = data
+    pipeline = members["lightgbm-engineered"][0]
+    path, shap = (pipeline_contributions(pipeline, test, method).values for method in ("path", "shap"))
+    gap = path.sum(axis=1) - shap.sum(axis=1)  # each sums to the raw score less its own base: a constant apart
+    assert gap.max() - gap.min() < 1e-9
+    assert spearmanr(path.abs().mean(), shap.abs().mean()).statistic > 0.8
+
+
+@pytest.mark.parametrize("method", ["path", "shap"])
+def test_combined_reasons_rank_leads_as_the_ensemble_does(method, members, data):
     X, y, test, _ = data
     oof = pd.DataFrame({name: np.mean([p.predict_proba(X)[:, 1] for p in ps], axis=0) for name, ps in members.items()})
     stacker = LogisticStacker().fit(oof, y)
@@ -87,13 +100,13 @@ def test_combined_reasons_rank_leads_as_the_ensemble_does(members, data):
     )
     ensemble = stacker.predict_proba(probabilities)[:, 1]
     combined = combine(
-        {n: member_contributions(ps, test) for n, ps in members.items()}, stacker.weights(), stacker.intercept_
+        {n: member_contributions(ps, test, method) for n, ps in members.items()}, stacker.weights(), stacker.intercept_
     )
     rho = spearmanr(combined.raw, ensemble).statistic
     assert rho >= 0.95, rho  # the bound the module's docstring states
     # exact for one member: its mean fold log-odds, scaled by its weight, plus the intercept
     name = "catboost-raw"
-    alone = combine({name: member_contributions(members[name], test)}, stacker.weights(), stacker.intercept_)
+    alone = combine({name: member_contributions(members[name], test, method)}, stacker.weights(), stacker.intercept_)
     margins = np.mean(
         [raw_score(p.named_steps["model"], p.named_steps["features"].transform(test)) for p in members[name]], axis=0
     )

@@ -25,9 +25,11 @@ from leadconv.components.contributions import Contributions, pipeline_contributi
 TOP = 3
 
 
-def member_contributions(pipelines: list, X: pd.DataFrame) -> Contributions | None:
-    """The mean over a base run's fold pipelines of their contributions (None if its model has none)."""
-    parts = [pipeline_contributions(pipeline, X) for pipeline in pipelines]
+def member_contributions(pipelines: list, X: pd.DataFrame, method: str = "path", encoded=None) -> Contributions | None:
+    """The mean over a base run's fold pipelines of their contributions (None if its model has none);
+    `encoded`: X through each pipeline's feature set, if the caller has them."""
+    encoded = encoded or [None] * len(pipelines)
+    parts = [pipeline_contributions(pipeline, X, method, frame) for pipeline, frame in zip(pipelines, encoded)]
     if not parts or any(part is None for part in parts):
         return None
     values = sum(part.values for part in parts) / len(parts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,12 +23,29 @@ class Members:
 
     stacker: object
     pipelines: dict[str, list]  # base run id -> its fold pipelines
+    method: str = "path"  # how tree models' contributions are computed (leadconv.components.contributions)
+    _encoded: dict = field(default_factory=dict, repr=False)  # run id -> (rows, their feature-set frames)
+
+    def encoded(self, run_id: str, features: pd.DataFrame) -> list[pd.DataFrame]:
+        """`features` through each fold pipeline's feature set, computed once for scoring and explaining."""
+        cached = self._encoded.get(run_id)
+        if cached is None or cached[0] is not features:
+            frames = [pipeline.named_steps["features"].transform(features) for pipeline in self.pipelines[run_id]]
+            self._encoded[run_id] = cached = (features, frames)
+        return cached[1]
 
     def probabilities(self, features: pd.DataFrame) -> pd.DataFrame:
-        """One column per base run: the mean of its fold pipelines' probabilities."""
+        """One column per base run: the mean of its fold pipelines' probabilities (the sampler step does not
+        score, so the model on the feature set's frame is the pipeline's predict_proba)."""
         return pd.DataFrame(
             {
-                run_id: np.mean([pipeline.predict_proba(features)[:, 1] for pipeline in pipelines], axis=0)
+                run_id: np.mean(
+                    [
+                        pipeline.named_steps["model"].predict_proba(frame)[:, 1]
+                        for pipeline, frame in zip(pipelines, self.encoded(run_id, features))
+                    ],
+                    axis=0,
+                )
                 for run_id, pipelines in self.pipelines.items()
             }
         )
@@ -40,7 +57,7 @@ class Members:
         """The ensemble's contributions per lead and input column (see leadconv.components.reasons)."""
         found, skipped = {}, []
         for run_id, pipelines in self.pipelines.items():
-            part = member_contributions(pipelines, features)
+            part = member_contributions(pipelines, features, self.method, self.encoded(run_id, features))
             (skipped.append(run_id) if part is None else found.__setitem__(run_id, part))
         if not found:
             raise DataError(
@@ -52,11 +69,11 @@ class Members:
         return combine(found, self.stacker.weights(), float(getattr(self.stacker, "intercept_", 0.0)))
 
 
-def load_members(run: Run) -> Members:
+def load_members(run: Run, method: str = "path") -> Members:
     stacker = store.load_object(run.info.run_id, "models/stacker.skops")
     pipelines = {}
     for run_id in run.data.tags["base_run_ids"].split(","):
         pipelines[run_id] = store.load_object(run_id, "models/fold_pipelines.skops")
         if not pipelines[run_id]:
             raise DataError(f"base run {run_id} logged no fold pipelines; rerun it with save_models=true")
-    return Members(stacker, pipelines)
+    return Members(stacker, pipelines, method)

@@ -30,6 +30,7 @@ from mlflow.exceptions import MlflowException
 from omegaconf import DictConfig, OmegaConf
 
 from leadconv import PROJECT_ROOT, schema
+from leadconv.components.contributions import METHODS
 from leadconv.components.dataset import check_ids, check_scoring_columns, normalise_types, read_csv
 from leadconv.components.reasons import reasons_table
 from leadconv.engine.decision import Decision, decide
@@ -247,18 +248,20 @@ def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
         raise ConfigError("no input file for this dataset; pass input=path/to/file.csv")
     if not isinstance(cfg.get("reasons"), bool):
         raise ConfigError(f"reasons={cfg.get('reasons')!r} must be true or false (make submit REASONS=1)")
+    if cfg.get("reasons_method") not in METHODS:
+        raise ConfigError(f"reasons_method={cfg.get('reasons_method')!r} must be one of {', '.join(METHODS)}")
     input_path, output = Path(input_value), Path(cfg.output)
     paths = check_output(output)
     text, features = read_input(input_path)
     run = ensemble_run(cfg, choices)
     shortfall = warn_if_not_the_suite(cfg, run)
-    members = load_members(run)
+    members = load_members(run, cfg.reasons_method)
     proba = members.score(features)
     decision = decide_for_file(cfg, run, features, proba)
     out = fill_predictions(text, proba, decision.threshold)
     info = sidecar(run, input_path, out, decision, choices) | ({"suite_warning": shortfall} if shortfall else {})
     rows, started = explain_rows(cfg.reasons, proba), time.perf_counter()
-    contributions = members.explain(features.iloc[rows])
+    contributions = members.explain(features if cfg.reasons else features.iloc[rows])  # all rows: transforms reused
     picked = out.iloc[rows]
     reasons = reasons_table(picked[schema.ID], proba[rows], picked[schema.LABEL], contributions, text.iloc[rows])
     seconds = time.perf_counter() - started
