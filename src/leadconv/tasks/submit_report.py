@@ -15,8 +15,10 @@ from leadconv.engine.decision import Decision
 TEN = 10
 
 
-def interval(low: float, high: float) -> str:
-    return f"[{as_rate(low)}, {as_rate(high)}]" if np.isfinite(low) and np.isfinite(high) else "(no interval)"
+def interval(low: float, high: float, percent: bool = False) -> str:
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "(no interval)"
+    return f"[{low:.1%}, {high:.1%}]" if percent else f"[{as_rate(low)}, {as_rate(high)}]"
 
 
 def reason_text(row: pd.Series, direction: str) -> str:
@@ -66,7 +68,7 @@ def page(info: dict, decision: Decision, reasons: pd.DataFrame, files: dict[str,
         f"| another mix of leads than train? | {verdict}; {shift.effective_rows:,.0f} labelled rows alike"
         + (f"; most different: {', '.join(shift.top_columns(3))}" if shift.shifted else "")
         + " |",
-        f"| estimated share converting | **{prior.value:.1%}** {interval(prior.low, prior.high)} (90 %, {prior.method}) |",
+        f"| estimated share converting | **{prior.value:.1%}** {interval(prior.low, prior.high, percent=True)} (90 %, {prior.method}) |",
         f"| threshold on the score | {decision.threshold:.4f} ({info['threshold_rule']}, for that share) |",
         f"| F1 to expect (forecast) | {forecast} |",
         f"| predicted converted | **{info['predicted_positive_rate']:.1%}** of the leads |",
