@@ -236,6 +236,7 @@ def without_column(path, out):
 BAD_INPUT = [
     ("missing columns", without_column, "lacks 1 column(s) the models need: ['bant_submit']"),
     ("no id", lambda path, out: read_text(path).drop(columns=["id"]).to_csv(out, index=False), "need: ['id']"),
+    ("semicolons", lambda path, out: read_text(path).to_csv(out, sep=";", index=False), "looks separated by ';'"),
     ("empty file", lambda path, out: out.write_text(""), "is empty"),
     ("no rows", lambda path, out: out.write_text(",".join(schema.TEST_COLUMNS) + "\n"), "no rows"),
     ("duplicated ids", lambda path, out: pd.concat([read_text(path)] * 2).to_csv(out, index=False), "duplicated ids"),

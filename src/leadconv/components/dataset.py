@@ -99,6 +99,12 @@ def check_scoring_columns(frame: pd.DataFrame, path: str) -> None:
     (notes, a CRM's own fields) are carried through untouched, and `is_converted` may be absent."""
     required = [schema.ID, *schema.FEATURES]
     missing = [c for c in required if c not in frame.columns]
+    separator = next((sep for sep in ";\t|" if len(frame.columns) == 1 and sep in str(frame.columns[0])), None)
+    if missing and separator:
+        raise DataError(
+            f"{path} looks separated by {separator!r}, not commas (its header is one column); "
+            "save it as comma-separated UTF-8 CSV"
+        )
     if missing:
         raise DataError(
             f"{path} lacks {len(missing)} column(s) the models need: {shorten(missing, limit=6)}; add them "
