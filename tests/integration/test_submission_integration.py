@@ -160,6 +160,8 @@ def test_a_crm_export_is_scored_as_it_comes(ensemble_run, competition_file, tmp_
         assert needle in report
     assert "| 1 | " in report and "| 10 | " in report and "| 11 | " not in report
     assert not (tmp_path / "crm_scored.reasons.csv").exists()  # reasons for every lead only when asked
+    logged = mlflow.artifacts.load_text(f"runs:/{made['crm']['ensemble_run_id']}/submissions/crm_scored.report.md")
+    assert logged == report  # the same page, logged to the ensemble run that scored the file
 
 
 def leads_at_prior(prior: float, out, seed: int = 0):

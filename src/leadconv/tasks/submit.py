@@ -242,6 +242,15 @@ def explain_rows(explain_all: bool, proba: np.ndarray) -> np.ndarray:
     return np.arange(len(proba)) if explain_all else np.argsort(-proba, kind="stable")[: submit_report.TEN]
 
 
+def log_report(run: Run, page: str, path: Path) -> None:
+    """The page also goes to the ensemble run that scored the file (submissions/<name>), to find in MLflow;
+    the files are written already, so a store that refuses it costs a warning, not the submission."""
+    try:
+        mlflow.MlflowClient().log_text(run.info.run_id, page, f"submissions/{path.name}")
+    except (MlflowException, OSError) as error:
+        log.warning("the report was written to %s but not logged to run %s: %s", path, run.info.run_id, error)
+
+
 def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
     input_value = OmegaConf.select(cfg, "input", throw_on_resolution_failure=False)
     if not input_value:
@@ -277,6 +286,7 @@ def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
     if cfg.reasons:
         contents[paths["reasons"]] = reasons.to_csv(index=False)
     write_atomically(contents)
+    log_report(run, contents[paths["report"]], paths["report"])
     log.info(
         "%s: %d rows, %.2f%% predicted converted | %s | ensemble run %s (CV F1 %.4f)",
         output,
