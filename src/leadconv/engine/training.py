@@ -63,7 +63,11 @@ def fold_contributions(pipeline, X_valid: pd.DataFrame, seed: int) -> pd.DataFra
     if not has_contributions(pipeline):
         return None
     rows = X_valid if len(X_valid) <= CONTRIBUTION_ROWS else X_valid.sample(CONTRIBUTION_ROWS, random_state=seed)
-    return pipeline_contributions(pipeline, rows).values
+    try:
+        return pipeline_contributions(pipeline, rows).values
+    except (ValueError, TypeError) as error:  # a diagnostic: a feature set it cannot map must not stop the run
+        log.warning("no contribution plot: %s", error)
+        return None
 
 
 def importance_unit(pipeline) -> str:
