@@ -103,8 +103,8 @@ endif
 ifneq ($(value OUTPUT),)
 submit: export LEADCONV_SUBMIT_OUTPUT := $(value OUTPUT)
 endif
-submit: ## submissions/submission.csv (+ .json) from the latest ensemble, built if missing; INPUT=in.csv OUTPUT=out.csv for another file
-	$(PY) src/submit.py $(SUBMIT_ARGS)
+submit: ## submissions/submission.csv (+ .json sidecar, .report.md page) from the latest ensemble, built if missing; INPUT=in.csv OUTPUT=out.csv for another file; REASONS=1 also writes <output>.reasons.csv (why each lead scores as it does)
+	$(PY) src/submit.py $(if $(filter 1 true yes,$(REASONS)),reasons=true) $(SUBMIT_ARGS)
 
 shift-report: ## print the shift diagnosis and the decision make submit would take for INPUT (default: the competition file), building the ensemble first if none exists, as make submit does
 	$(PY) src/shift_report.py $(SUBMIT_ARGS)

@@ -17,7 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.types import RunMode
 
-from leadconv.errors import LeadConvError
+from leadconv.errors import LeadConvError, fit_error_message
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 def choices() -> dict[str, str]:
     """The config-group options of this Hydra job, e.g. {"model": "catboost", ...}."""
     return {k: str(v) for k, v in HydraConfig.get().runtime.choices.items() if not k.startswith("hydra")}
+
+
+def job_choices() -> dict[str, str]:
+    """`choices()` inside a Hydra job, {} outside one."""
+    return choices() if HydraConfig.initialized() else {}
 
 
 def compose_config(overrides: list[str] = (), config_name: str = "config", return_hydra_config: bool = False):
@@ -200,7 +205,9 @@ def task_wrapper(task):
 
             if isinstance(error, TrialPruned):
                 raise  # not a failure: the Optuna sweeper records the trial as PRUNED
-            message = user_message(error)
+            message = user_message(error) or fit_error_message(error, cfg, job_choices())
+            if message is not None:
+                log.debug("the full error behind the one-line message", exc_info=error)
             if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
                 log.error("job failed, sweep continues: %s", message or repr(error), exc_info=message is None)
                 return math.nan

@@ -71,6 +71,11 @@ CONFIG_CASES = {
     "more folds than customers": (["cv.n_splits=40"], "cv=group with cv.n_splits=40 needs at least 40 customers"),
     "tracking server down": (["tracking.uri=http://127.0.0.1:9"], "tracking server http://127.0.0.1:9 does not answer"),
     "file tracking store": (["tracking.uri=file:/nonexistent/mlruns"], "MLflow store file:/nonexistent/mlruns cannot"),
+    "store under a file": (["tracking.uri=sqlite:////dev/null/mlflow.db"], "/dev/null is a file, not a directory"),
+    "depth refused inside XGBoost's fit": (
+        ["model=xgboost", "model.max_depth=-3", "model.n_estimators=5", "model.n_jobs=1"],
+        "model=xgboost cannot be fit with its settings: XGBClassifier says: value -3 for Parameter max_depth",
+    ),
     "negative learning rate": (
         ["model=lightgbm", "model.learning_rate=-0.1"],
         "model.learning_rate must be a number > 0",

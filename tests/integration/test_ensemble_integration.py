@@ -70,6 +70,8 @@ def test_ensemble_cv_f1_is_the_f1_of_its_logged_out_of_fold_predictions(stacker,
     test = artifact_frame(run.info.run_id, "predictions/test.parquet")
     assert len(test) == 200 and test[schema.ID].is_unique
     assert metrics["test_positive_rate"] == pytest.approx((test["proba"] >= metrics["threshold"]).mean())
+    plots = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="plots")}
+    assert "plots/calibration.png" in plots  # its content: tests/unit/test_plots.py
 
 
 def test_stacker_is_cross_validated_on_the_base_runs_folds(base_runs):

@@ -70,7 +70,14 @@ def test_run_logs_params_tags_and_artifacts(logged_run):
     names = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="plots")}
     assert names == {
         f"plots/{n}.png"
-        for n in ["feature_importance", "pr_curve", "confusion_matrix", "f1_vs_threshold", "shift_columns"]
+        for n in [
+            "feature_importance",
+            "pr_curve",
+            "confusion_matrix",
+            "f1_vs_threshold",
+            "shift_columns",
+            "contributions",
+        ]
     }
     columns = pd.read_csv(artifact(run, "shift/columns.csv"), index_col=0)
     assert {"unseen_raw", "unseen_clean", "missing_change", "drift", "importance"} <= set(columns.columns)
@@ -183,3 +190,16 @@ def test_sampled_dataset_schema_equals_full_inference():
     assert schema_of(frame) == _infer_schema(frame)
     frame.loc[frame.index[-1], "bant_submit"] = np.nan  # a column's only missing value, far from the head
     assert schema_of(frame) == _infer_schema(frame)
+
+
+def test_run_logs_the_spread_of_contributions_per_input_column(logged_run):
+    """contributions.csv summarises each input column's contributions over out-of-fold rows: a column
+    LightGBM never split on (importance 0 in every fold) contributes exactly nothing, one it split on does."""
+    run, _ = logged_run
+    summary = pd.read_csv(artifact(run, "contributions.csv"), index_col=0)
+    assert set(summary.index) == set(schema.FEATURES) and summary["count"].eq(summary["count"].iloc[0]).all()
+    assert summary["count"].iloc[0] == len(pd.read_parquet(artifact(run, "predictions/oof.parquet")))  # < 1000 a fold
+    importance = pd.read_csv(artifact(run, "feature_importance.csv"), index_col=0).drop(columns="mean")
+    split = importance.groupby(lambda name: name.removeprefix("missingindicator_")).sum().max(axis=1)
+    assert ((summary["mean_abs"] > 0) == (split.reindex(summary.index) > 0)).all()
+    assert summary["mean_abs"].is_monotonic_decreasing and (summary["5%"] <= summary["95%"]).all()

@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def test_make_submit_keeps_row_order_and_ids(ensemble_run, competition_file, tmp
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (ROOT / "INJECTED").exists() and not (tmp_path / "INJECTED").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        [output.name, output.with_suffix(".json").name]
+        [output.name, output.with_suffix(".json").name, output.with_suffix(".report.md").name]
     )
     given, written = read_text(shuffled), read_text(output)
     assert list(written[schema.ID]) == list(given[schema.ID])
@@ -130,6 +131,37 @@ def test_rebuild_builds_a_new_ensemble_that_becomes_the_latest(ensemble_run, com
         EXPERIMENT, competition_file, tmp_path / "c.csv", f"ensemble_run_id={ensemble_run.info.run_id}"
     )
     assert make_submission(cfg, choices)["ensemble_run_id"] == ensemble_run.info.run_id
+
+
+def test_a_crm_export_is_scored_as_it_comes(ensemble_run, competition_file, tmp_path):
+    """Extra columns (anywhere) are carried through unchanged and ignored by the models; a file without
+    is_converted (leads not labelled yet) gets it added; the leads get the same decisions as in the
+    competition layout; the one-page report names the ten highest-scored leads with their reasons."""
+    given = read_text(competition_file)
+    export = given.drop(columns=schema.LABEL).assign(notes='call back; "urgent", 05/12', owner_email="a@b.c")
+    export = export[["notes", *reversed(export.columns.drop("notes"))]]  # columns in another order too
+    export.to_csv(tmp_path / "crm.csv", index=False)
+    made = {}
+    for name in ("crm", "competition"):
+        source = tmp_path / "crm.csv" if name == "crm" else competition_file
+        output = tmp_path / f"{name}_scored.csv"
+        made[name] = make_submission(*submit_config(EXPERIMENT, source, output))
+    crm, plain = read_text(tmp_path / "crm_scored.csv"), read_text(tmp_path / "competition_scored.csv")
+    assert list(crm.columns) == [*export.columns, schema.LABEL]
+    assert crm.drop(columns=schema.LABEL).equals(read_text(tmp_path / "crm.csv"))  # every cell as written
+    assert (
+        crm.set_index(schema.ID)[schema.LABEL]
+        .sort_index()
+        .equals(plain.set_index(schema.ID)[schema.LABEL].sort_index())
+    )
+    assert made["crm"]["threshold"] == made["competition"]["threshold"]
+    report = (tmp_path / "crm_scored.report.md").read_text()
+    for needle in ("estimated share converting", "threshold on the score", "F1 to expect", "predicted converted"):
+        assert needle in report
+    assert "| 1 | " in report and "| 10 | " in report and "| 11 | " not in report
+    assert not (tmp_path / "crm_scored.reasons.csv").exists()  # reasons for every lead only when asked
+    logged = mlflow.artifacts.load_text(f"runs:/{made['crm']['ensemble_run_id']}/submissions/crm_scored.report.md")
+    assert logged == report  # the same page, logged to the ensemble run that scored the file
 
 
 def leads_at_prior(prior: float, out, seed: int = 0):
@@ -204,7 +236,9 @@ def without_column(path, out):
 
 
 BAD_INPUT = [
-    ("missing columns", without_column, "missing: ['bant_submit']"),
+    ("missing columns", without_column, "lacks 1 column(s) the models need: ['bant_submit']"),
+    ("no id", lambda path, out: read_text(path).drop(columns=["id"]).to_csv(out, index=False), "need: ['id']"),
+    ("semicolons", lambda path, out: read_text(path).to_csv(out, sep=";", index=False), "looks separated by ';'"),
     ("empty file", lambda path, out: out.write_text(""), "is empty"),
     ("no rows", lambda path, out: out.write_text(",".join(schema.TEST_COLUMNS) + "\n"), "no rows"),
     ("duplicated ids", lambda path, out: pd.concat([read_text(path)] * 2).to_csv(out, index=False), "duplicated ids"),
@@ -216,7 +250,7 @@ BAD_INPUT = [
 def test_bad_input_file_writes_nothing(name, corrupt, message, ensemble_run, competition_file, tmp_path):
     bad, output = tmp_path / "bad.csv", tmp_path / "out" / "submission.csv"
     corrupt(competition_file, bad)
-    with pytest.raises(DataError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(DataError, match=re.escape(message)):
         make_submission(*submit_config(EXPERIMENT, bad, output))
     assert not output.exists() and not output.with_suffix(".json").exists()
 
@@ -230,7 +264,7 @@ def test_bad_input_exits_with_one_line_and_no_file(competition_file, tmp_path):
     assert (
         result.stderr.strip()
         .splitlines()[-1]
-        .startswith(f"error: {bad} has the wrong columns (missing: ['bant_submit']")
+        .startswith(f"error: {bad} lacks 1 column(s) the models need: ['bant_submit']")
     )
     assert not output.exists() and not output.with_suffix(".json").exists()
 
@@ -313,3 +347,29 @@ def test_real_submission_has_exactly_the_competition_rows(tmp_path, experiment):
     given, written = read_text(REAL_DATA_DIR / "submission.csv"), read_text(output)
     assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
     assert written[schema.LABEL].isin(["True", "False"]).all() and (written[schema.LABEL] == "True").any()
+
+
+@pytest.mark.slow
+def test_submit_with_reasons_explains_every_lead(ensemble_run, competition_file, tmp_path, mlflow_store):
+    """`python src/submit.py ... reasons=true`: <output>.reasons.csv has every lead in the file's order,
+    its score deciding as the scored file does, its reasons; the report's ten leads are the top ten."""
+    output = tmp_path / "scored.csv"
+    args = [f"input={competition_file}", f"output={output}", "select.dataset=synthetic", "reasons=true"]
+    result = run_script([*args, f"ensemble_run_id={ensemble_run.info.run_id}"], script="src/submit.py")
+    assert result.returncode == 0, result.stderr[-2000:]
+    reasons = pd.read_csv(output.with_suffix(".reasons.csv"), keep_default_na=False, dtype={schema.ID: str})
+    written, sidecar = read_text(output), json.loads(output.with_suffix(".json").read_text())
+    assert list(reasons[schema.ID]) == list(written[schema.ID]) and sidecar["reasons_rows"] == len(written)
+    assert ((reasons["score"] >= sidecar["threshold"] - 1e-6) == (written[schema.LABEL] == "True")).all()
+    assert set(reasons["up1_column"]) - {""} <= set(schema.FEATURES) and (reasons["up1_column"] != "").any()
+    first = reasons.loc[reasons["up1_column"] != ""].iloc[0]
+    assert (
+        first["up1_value"]
+        == read_text(competition_file).set_index(schema.ID).loc[first[schema.ID], first["up1_column"]]
+    )
+    top = reasons.sort_values("score", ascending=False, kind="stable")[schema.ID].head(10)
+    report = output.with_suffix(".report.md").read_text()
+    assert [
+        line.split(" | ")[1] for line in report.splitlines() if line.startswith("| ") and line[2:3].isdigit()
+    ] == list(top)
+    assert f"reasons for {len(written)} leads" in result.stdout

@@ -68,3 +68,26 @@ def test_importance_axis_names_its_unit():
     fig = plots.importance_bar(pd.Series([3.0, 1.0], index=["a", "b"]), "number of splits on the column (LightGBM)")
     assert fig.axes[0].get_xlabel() == "number of splits on the column (LightGBM)" and fig.axes[0].get_ylabel()
     plots.close(fig)
+
+
+def test_calibration_plots_each_bin_s_mean_prediction_against_its_observed_rate(rows):
+    y, proba = rows
+    line = next(
+        c for c in plots.calibration(y, proba, bins=5).axes[0].get_lines() if c.get_label().startswith("ensemble")
+    )
+    order = np.argsort(proba, kind="stable")
+    bins = np.array_split(order, 5)  # equal row counts, by predicted probability
+    assert line.get_xdata() == pytest.approx([proba[b].mean() for b in bins])
+    assert line.get_ydata() == pytest.approx([y[b].mean() for b in bins])
+
+
+def test_contribution_spread_puts_the_largest_column_on_top():
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {"small": rng.normal(0, 0.1, 300), "large": rng.normal(0, 2, 300), "mid": rng.normal(1, 0.5, 300)}
+    )
+    ax = plots.contribution_spread(frame).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["small", "mid", "large"]  # bottom to top
+    assert "300 out-of-fold rows" in ax.get_title() and ax.get_xlabel()

@@ -94,6 +94,25 @@ def check_columns(frame: pd.DataFrame, expected: list[str], path: str) -> None:
         )
 
 
+def check_scoring_columns(frame: pd.DataFrame, path: str) -> None:
+    """A file to score needs `id` and the 28 lead columns the models read, in any order; other columns
+    (notes, a CRM's own fields) are carried through untouched, and `is_converted` may be absent."""
+    required = [schema.ID, *schema.FEATURES]
+    missing = [c for c in required if c not in frame.columns]
+    separator = next((sep for sep in ";\t|" if len(frame.columns) == 1 and sep in str(frame.columns[0])), None)
+    if missing and separator:
+        raise DataError(
+            f"{path} looks separated by {separator!r}, not commas (its header is one column); "
+            "save it as comma-separated UTF-8 CSV"
+        )
+    if missing:
+        raise DataError(
+            f"{path} lacks {len(missing)} column(s) the models need: {shorten(missing, limit=6)}; add them "
+            f"under these names (empty cells are fine), the required ones being id and the 28 lead columns of "
+            f"the competition's header ({', '.join(schema.FEATURES[:3])}, …); other columns are carried through"
+        )
+
+
 def check_ids(ids: pd.Series, source: str) -> None:
     if ids.isna().any() or ids.duplicated().any():
         raise DataError(f"{source} has missing or duplicated ids; every row needs a unique id")

@@ -8,6 +8,8 @@ factories find the categorical columns by that dtype, so a new feature set only 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -16,6 +18,7 @@ from sklearn.preprocessing import TargetEncoder
 
 from leadconv import schema
 from leadconv.components.cleaning import OTHER, clean_distinct, frequent_levels
+from leadconv.components.contributions import source_of
 from leadconv.components.encoders import CustomerTargetEncoder, TabularEncoder, as_text
 from leadconv.components.geography import SUBSIDIARY_CONTINENT, parse_country
 from leadconv.components.spelling import spell_frame
@@ -35,6 +38,7 @@ class FeatureSet(TransformerMixin, BaseEstimator):
 
     required: list[str] = schema.FEATURES
     name = "raw"  # the features= option, for messages
+    derived_sources: ClassVar[dict[str, tuple[str, ...]]] = {}  # derived columns whose name does not say their input(s)
 
     def fit(self, X: pd.DataFrame, y=None, unlabeled: pd.DataFrame | None = None):
         """`unlabeled`: rows without labels (the run passes the scored file's and the fold's validation
@@ -94,6 +98,11 @@ class FeatureSet(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array(self.encoder_.categorical + self.encoder_.numeric_names_out(), dtype=object)
+
+    def feature_sources(self) -> dict[str, tuple[str, ...]]:
+        """Per output column, the input column(s) it is computed from: itself, its missing-value
+        indicator, `n_`/`te_`/`_value` forms of it, or `derived_sources` (explanations map back with it)."""
+        return {n: self.derived_sources.get(n) or source_of(n) for n in self.get_feature_names_out()}
 
 
 class RawFeatures(FeatureSet):
@@ -209,6 +218,11 @@ class EngineeredFeatures(CleanFeatures):
 
     name = "engineered"
     LOG_COLUMNS = ("lead_desc_length", "historical_existing_cnt")
+    derived_sources: ClassVar[dict[str, tuple[str, ...]]] = {
+        "continent": ("response_corporate",),
+        "country_is_subsidiary_home": ("customer_country", "response_corporate"),
+        "country_matches_country_1": ("customer_country", "customer_country.1"),
+    }
 
     def __init__(
         self,

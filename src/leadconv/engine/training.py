@@ -13,6 +13,7 @@ from sklearn.base import clone
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import f1_score, roc_auc_score
 
+from leadconv.components.contributions import has_contributions, pipeline_contributions
 from leadconv.components.cv import Fold
 from leadconv.engine.metrics import per_row
 
@@ -32,6 +33,9 @@ class CVResult:
     folds: list[Fold]
     models: list = field(default_factory=list)
     importance_unit: str = "importance"  # what `importances` measures (importance_unit)
+    # per out-of-fold row (a sample of at most CONTRIBUTION_ROWS per fold) and input column, the fold model's
+    # contribution to its log-odds (leadconv.components.contributions); None for models without any
+    contributions: pd.DataFrame | None = None
 
     def oof_proba(self) -> np.ndarray:
         """One probability per validated training row (mean over repeats), in row order."""
@@ -49,6 +53,21 @@ IMPORTANCE_UNITS = {
     "RandomForestClassifier": "mean impurity decrease (sums to 1)",
     "ExtraTreesClassifier": "mean impurity decrease (sums to 1)",
 }
+
+
+CONTRIBUTION_ROWS = 1000  # per fold: enough for the spread of a column's contributions, cheap for any model
+
+
+def fold_contributions(pipeline, X_valid: pd.DataFrame, seed: int) -> pd.DataFrame | None:
+    """The fold model's contributions on (a seeded sample of) its validation rows, or None."""
+    if not has_contributions(pipeline):
+        return None
+    rows = X_valid if len(X_valid) <= CONTRIBUTION_ROWS else X_valid.sample(CONTRIBUTION_ROWS, random_state=seed)
+    try:
+        return pipeline_contributions(pipeline, rows).values
+    except (ValueError, TypeError) as error:  # a diagnostic: a feature set it cannot map must not stop the run
+        log.warning("no contribution plot: %s", error)
+        return None
 
 
 def importance_unit(pipeline) -> str:
@@ -97,7 +116,7 @@ def cross_validate(
     fold's feature set gets them together with its validation rows, so validation and scored rows are
     counted alike."""
     y = np.asarray(y)
-    oof_parts, test_sum, importances, models = [], np.zeros(len(X_test)), {}, []
+    oof_parts, test_sum, importances, models, contributions = [], np.zeros(len(X_test)), {}, [], []
     start = time.perf_counter()
     for i, fold in enumerate(folds, 1):
         fold_start = time.perf_counter()
@@ -111,6 +130,7 @@ def cross_validate(
             )
         )
         importances[f"r{fold.repeat}f{fold.fold}"] = feature_importance(fitted, X.iloc[fold.valid], y[fold.valid])
+        contributions.append(fold_contributions(fitted, X.iloc[fold.valid], seed=i))
         if keep_models:
             models.append(fitted)
         log.info(
@@ -133,4 +153,5 @@ def cross_validate(
         folds=folds,
         importance_unit=importance_unit(fitted),  # the last fold's fitted pipeline
         models=models,
+        contributions=None if any(c is None for c in contributions) else pd.concat(contributions),
     )

@@ -29,7 +29,7 @@ from leadconv.engine.decision import decide
 from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
 from leadconv.engine.run import build
 from leadconv.errors import ConfigError, DataError
-from leadconv.tracking import environment, persistence
+from leadconv.tracking import environment, persistence, plots
 from leadconv.tracking import log as tracking
 from leadconv.tracking import store as store
 from leadconv.tracking.artifacts import log_figures, log_predictions, threshold_figures
@@ -277,7 +277,8 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
         log_predictions(oof, base.test.index, test_proba, decision.threshold)
         tracking.log_frame(base.oof.assign(y_true=base.y).reset_index(names="row"), "predictions/base_oof.parquet")
         tracking.log_frame(base_table(runs, weights), "stacker_weights.csv")
-        log_figures(threshold_figures(base.y.to_numpy(), stacked.to_numpy(), decision.threshold, decision.prior.value))
+        figures = threshold_figures(base.y.to_numpy(), stacked.to_numpy(), decision.threshold, decision.prior.value)
+        log_figures(figures | {"plots/calibration.png": plots.calibration(base.y.to_numpy(), stacked.to_numpy())})
         log_shift(decision.shift)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "stacker.skops"

@@ -18,6 +18,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,11 +30,15 @@ from mlflow.exceptions import MlflowException
 from omegaconf import DictConfig, OmegaConf
 
 from leadconv import PROJECT_ROOT, schema
-from leadconv.components.dataset import check_columns, check_ids, normalise_types, read_csv
+from leadconv.components.contributions import METHODS
+from leadconv.components.dataset import check_ids, check_scoring_columns, normalise_types, read_csv
+from leadconv.components.reasons import reasons_table
 from leadconv.engine.decision import Decision, decide
 from leadconv.engine.run import build
 from leadconv.errors import ConfigError, DataError
+from leadconv.tasks import submit_report
 from leadconv.tasks.ensemble import build_ensemble, candidate_runs, training_data
+from leadconv.tasks.explain import load_members
 from leadconv.tracking import environment
 from leadconv.tracking import log as tracking
 from leadconv.tracking import store as store
@@ -45,11 +50,13 @@ SCORING = "mean of each base run's logged fold pipelines (not refit), combined b
 
 
 def read_input(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the file's text exactly as written, its validated features)."""
+    """(the file's text exactly as written, its validated features). Columns beyond id and the 28 lead
+    columns are kept in the text (and so in the output) and never reach a model; `is_converted` may be
+    missing (a file of leads not labelled yet): the output adds it."""
     if not path.is_file():
         raise DataError(f"input file not found: {path}; pass input=path/to/file.csv (make submit INPUT=...)")
     frame = read_csv(path)
-    check_columns(frame, schema.TEST_COLUMNS, str(path))
+    check_scoring_columns(frame, str(path))
     check_ids(frame[schema.ID], str(path))
     features = normalise_types(frame[schema.FEATURES])
     text = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -138,14 +145,7 @@ def warn_if_not_the_suite(cfg: DictConfig, run: Run) -> str | None:
 
 def score(run: Run, features: pd.DataFrame) -> np.ndarray:
     """The ensemble's probability for each row of `features`, from logged models only."""
-    stacker = store.load_object(run.info.run_id, "models/stacker.skops")
-    base = {}
-    for run_id in run.data.tags["base_run_ids"].split(","):
-        pipelines = store.load_object(run_id, "models/fold_pipelines.skops")
-        if not pipelines:
-            raise DataError(f"base run {run_id} logged no fold pipelines; rerun it with save_models=true")
-        base[run_id] = np.mean([pipeline.predict_proba(features)[:, 1] for pipeline in pipelines], axis=0)
-    return stacker.predict_proba(pd.DataFrame(base))[:, 1]
+    return load_members(run).score(features)
 
 
 def fill_predictions(text: pd.DataFrame, proba: np.ndarray, threshold: float) -> pd.DataFrame:
@@ -205,8 +205,17 @@ def sidecar(run: Run, input_path: Path, out: pd.DataFrame, decision: Decision, c
     }
 
 
-def check_output(output: Path) -> Path:
-    """The sidecar's path; refuses outputs that would overwrite each other or cannot be written."""
+def companion_paths(output: Path) -> dict[str, Path]:
+    """The files written beside the scored file: its JSON sidecar, its one-page report, its reasons."""
+    return {
+        "sidecar": output.with_suffix(".json"),
+        "report": output.with_suffix(".report.md"),
+        "reasons": output.with_suffix(".reasons.csv"),
+    }
+
+
+def check_output(output: Path) -> dict[str, Path]:
+    """The companion files' paths; refuses outputs that would overwrite each other or cannot be written."""
     if output.suffix.lower() == ".json":
         raise ConfigError(
             f"output={output} ends in .json, the name of its own sidecar; pass a .csv path, e.g. "
@@ -219,26 +228,65 @@ def check_output(output: Path) -> Path:
         raise ConfigError(
             f"output={output} cannot be written: {blocking} is a file, not a directory; pick another path"
         )
-    sidecar_path = output.with_suffix(".json")
-    if sidecar_path.is_dir():
-        raise ConfigError(f"the sidecar path {sidecar_path} is a directory; remove it or pick another output")
-    return sidecar_path
+    paths = companion_paths(output)
+    for kind, path in paths.items():
+        if path.is_dir():
+            raise ConfigError(f"the {kind} path {path} is a directory; remove it or pick another output")
+    if output in paths.values():
+        raise ConfigError(f"output={output} is the name of one of its own companion files; pick another name")
+    return paths
+
+
+def explain_rows(explain_all: bool, proba: np.ndarray) -> np.ndarray:
+    """Positions of the rows to explain: every one with reasons=true, else the ten highest-scored (the report's)."""
+    return np.arange(len(proba)) if explain_all else np.argsort(-proba, kind="stable")[: submit_report.TEN]
+
+
+def log_report(run: Run, page: str, path: Path) -> None:
+    """The page also goes to the ensemble run that scored the file (submissions/<name>), to find in MLflow;
+    the files are written already, so a store that refuses it costs a warning, not the submission."""
+    try:
+        mlflow.MlflowClient().log_text(run.info.run_id, page, f"submissions/{path.name}")
+    except (MlflowException, OSError) as error:
+        log.warning("the report was written to %s but not logged to run %s: %s", path, run.info.run_id, error)
 
 
 def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
     input_value = OmegaConf.select(cfg, "input", throw_on_resolution_failure=False)
     if not input_value:
         raise ConfigError("no input file for this dataset; pass input=path/to/file.csv")
+    if not isinstance(cfg.get("reasons"), bool):
+        raise ConfigError(f"reasons={cfg.get('reasons')!r} must be true or false (make submit REASONS=1)")
+    if cfg.get("reasons_method") not in METHODS:
+        raise ConfigError(f"reasons_method={cfg.get('reasons_method')!r} must be one of {', '.join(METHODS)}")
     input_path, output = Path(input_value), Path(cfg.output)
-    sidecar_path = check_output(output)
+    paths = check_output(output)
     text, features = read_input(input_path)
     run = ensemble_run(cfg, choices)
     shortfall = warn_if_not_the_suite(cfg, run)
-    proba = score(run, features)
+    members = load_members(run, cfg.reasons_method)
+    proba = members.score(features)
     decision = decide_for_file(cfg, run, features, proba)
     out = fill_predictions(text, proba, decision.threshold)
     info = sidecar(run, input_path, out, decision, choices) | ({"suite_warning": shortfall} if shortfall else {})
-    write_atomically({output: out.to_csv(index=False), sidecar_path: json.dumps(info, indent=2) + "\n"})
+    rows, started = explain_rows(cfg.reasons, proba), time.perf_counter()
+    contributions = members.explain(features if cfg.reasons else features.iloc[rows])  # all rows: transforms reused
+    picked = out.iloc[rows]
+    reasons = reasons_table(picked[schema.ID], proba[rows], picked[schema.LABEL], contributions, text.iloc[rows])
+    seconds = time.perf_counter() - started
+    files = {"output": str(output), "sidecar": str(paths["sidecar"]), "report": str(paths["report"])}
+    if cfg.reasons:
+        files["reasons"] = str(paths["reasons"])
+        info |= {"reasons_rows": len(reasons), "reasons_seconds": round(seconds, 2)}
+    contents = {
+        output: out.to_csv(index=False),
+        paths["sidecar"]: json.dumps(info, indent=2) + "\n",
+        paths["report"]: submit_report.page(info, decision, reasons, files),
+    }
+    if cfg.reasons:
+        contents[paths["reasons"]] = reasons.to_csv(index=False)
+    write_atomically(contents)
+    log_report(run, contents[paths["report"]], paths["report"])
     log.info(
         "%s: %d rows, %.2f%% predicted converted | %s | ensemble run %s (CV F1 %.4f)",
         output,
@@ -247,5 +295,10 @@ def make_submission(cfg: DictConfig, choices: dict[str, str]) -> dict:
         decision.summary(),
         run.info.run_id,
         info["ensemble_cv_f1"],
+    )
+    log.info(
+        "report: %s%s",
+        paths["report"],
+        f" | reasons for {len(reasons):,} leads in {seconds:.1f}s: {paths['reasons']}" if cfg.reasons else "",
     )
     return info

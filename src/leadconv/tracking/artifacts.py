@@ -47,6 +47,11 @@ def log_outputs(dataset: Dataset, result: CVResult, threshold: float, prior: flo
             **threshold_figures(result.oof_labels(), result.oof_proba(), threshold, prior),
         }
     )
+    if result.contributions is not None:
+        spread = result.contributions.describe(percentiles=[0.05, 0.5, 0.95]).T
+        summary = spread.assign(mean_abs=result.contributions.abs().mean()).sort_values("mean_abs", ascending=False)
+        log_frame(summary, "contributions.csv")
+        log_figures({"plots/contributions.png": plots.contribution_spread(result.contributions)})
     if save_models:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "fold_pipelines.skops"

@@ -58,11 +58,28 @@ def check_server(uri: str, timeout: float = 10.0) -> None:
         ) from None
 
 
+def make_store_directory(directory: Path, uri: str) -> None:
+    """Create a local store's directory, or say in one line why it cannot be (a file in the way, no permission)."""
+    blocking = next((p for p in (directory, *directory.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(
+            f"the MLflow store {redact(uri)} cannot be created: {blocking} is a file, not a directory; "
+            "point tracking.uri (or MLFLOW_TRACKING_URI) at a path under a directory, e.g. sqlite:///mlruns/mlflow.db"
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"the MLflow store {redact(uri)} cannot be created: {directory}: {error.strerror or error}; "
+            "point tracking.uri (or MLFLOW_TRACKING_URI) at a directory you can write"
+        ) from None
+
+
 def setup(uri: str, experiment: str, artifact_location: str | None = None) -> str:
     """Point MLflow at `uri` and return the id of `experiment`, creating it when new. Runs that a
     killed process of this machine left RUNNING are marked KILLED on the way (`repair_dead_runs`)."""
     if uri.startswith("sqlite:///"):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        make_store_directory(Path(uri.removeprefix("sqlite:///")).parent, uri)
     check_server(uri)
     mlflow.set_tracking_uri(uri)
     try:

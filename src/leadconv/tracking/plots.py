@@ -85,6 +85,39 @@ def importance_bar(importance: pd.Series, unit: str = "importance", top: int = 3
     return fig
 
 
+def contribution_spread(contributions: pd.DataFrame, top: int = 28):
+    """Per input column, the spread of its contributions to the log-odds over out-of-fold rows (box: the
+    middle half, whiskers: 5th to 95th percentile), columns ordered by mean |contribution|, largest on top."""
+    order = contributions.abs().mean().sort_values().index[-top:]
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(order) + 1.6))
+    ax.boxplot([contributions[c].to_numpy() for c in order], vert=False, whis=(5, 95), showfliers=False)
+    ax.set_yticks(range(1, len(order) + 1), order)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_xlabel("contribution to the log-odds of converting (+: toward converting)")
+    ax.set_ylabel("input column")
+    ax.set_title(f"Contributions per input column ({len(contributions):,} out-of-fold rows)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def calibration(y, proba, bins: int = 10):
+    """Predicted against observed conversion rate on the out-of-fold rows, in `bins` bins of equal row
+    counts (quantiles of the prediction), with the diagonal a calibrated model follows."""
+    frame = pd.DataFrame({"y": np.asarray(y, float), "p": np.asarray(proba, float)})
+    frame["bin"] = pd.qcut(frame["p"].rank(method="first"), min(bins, len(frame)), labels=False)
+    table = frame.groupby("bin").agg(predicted=("p", "mean"), observed=("y", "mean"), rows=("y", "size"))
+    fig, ax = plt.subplots(figsize=(5, 4.6))
+    top = max(table["predicted"].max(), table["observed"].max()) * 1.05
+    ax.plot([0, top], [0, top], color="grey", linestyle="--", label="calibrated")
+    ax.plot(table["predicted"], table["observed"], marker="o", label="ensemble (out-of-fold)")
+    ax.set_xlabel("predicted conversion rate (mean of the bin)")
+    ax.set_ylabel("observed conversion rate (share converted)")
+    ax.set_title(f"Calibration: {len(table)} bins of about {len(frame) // len(table):,} out-of-fold rows", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
 def close(fig) -> None:
     plt.close(fig)
 
