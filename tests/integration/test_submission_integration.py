@@ -1,5 +1,6 @@
 """`make submit`: competition-layout in, same rows out with is_converted filled; bad input writes nothing
-(an output refused before any run is read: tests/unit/test_submission.py)."""
+(an output refused before any run is read: tests/unit/test_submission.py; on the competition file:
+tests/integration/test_real_data.py)."""
 
 import json
 import os
@@ -10,7 +11,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from helpers import ROOT, compose_config, run_in_process, run_script, runs_of, submit_config, tiny
+from helpers import ROOT, compose_config, run_in_process, run_main, runs_of, submit_config, tiny
 from leadconv import schema
 from leadconv.components.synthetic import labelled_test, write_synthetic
 from leadconv.errors import DataError
@@ -19,7 +20,6 @@ from leadconv.tasks.submit import latest_ensemble, make_submission
 from leadconv.tracking import environment
 
 EXPERIMENT = "test-submission"
-REAL_DATA_DIR = Path(os.environ.get("LG_AIMERS_DATA_DIR", "/nonexistent"))
 
 
 def ensemble_of(experiment: str, *overrides: str) -> str:
@@ -225,7 +225,7 @@ def test_bad_input_file_writes_nothing(name, corrupt, message, ensemble_run, com
 def test_bad_input_exits_with_one_line_and_no_file(competition_file, tmp_path):
     bad, output = tmp_path / "bad.csv", tmp_path / "submission.csv"
     without_column(competition_file, bad)
-    result = run_script([f"input={bad}", f"output={output}", "select.dataset=synthetic"], script="src/submit.py")
+    result = run_main([f"input={bad}", f"output={output}", "select.dataset=synthetic"], script="src/submit.py")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert (
         result.stderr.strip()
@@ -277,7 +277,7 @@ def test_empty_store_runs_the_suite_then_builds_the_ensemble(tmp_path, experimen
         f"hydra.sweep.dir={tmp_path}/sweep",
     ]
     suite = "suite.args=[" + ",".join(f"'{arg}'" for arg in args) + "]"
-    result = run_script(
+    result = run_main(
         [
             f"input={tmp_path}/submission.csv",
             f"output={output}",
@@ -299,17 +299,3 @@ def test_empty_store_runs_the_suite_then_builds_the_ensemble(tmp_path, experimen
     assert sorted(sidecar["base_run_ids"]) == sorted(singles)
     assert runs[sidecar["ensemble_run_id"]].data.tags["run_type"] == "ensemble"
     assert len(read_text(output)) == 80
-
-
-@pytest.mark.real_data
-@pytest.mark.skipif(not (REAL_DATA_DIR / "submission.csv").is_file(), reason="competition files not available")
-def test_real_submission_has_exactly_the_competition_rows(tmp_path, experiment):
-    run_in_process(["model=lightgbm", "model.n_estimators=30", "model.n_jobs=1", "cv.n_splits=3"], experiment)
-    output = tmp_path / "submission.csv"
-    cfg, choices = compose_config(
-        [f"tracking.experiment={experiment}", f"output={output}", "suite.enabled=false"], config_name="submit"
-    )
-    make_submission(cfg, choices)
-    given, written = read_text(REAL_DATA_DIR / "submission.csv"), read_text(output)
-    assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
-    assert written[schema.LABEL].isin(["True", "False"]).all() and (written[schema.LABEL] == "True").any()
