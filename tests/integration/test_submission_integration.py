@@ -37,6 +37,15 @@ def make_submit(source, output, store: str, submit_args: str = "") -> subprocess
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
+def submit_in_process(source, output, store: str, submit_args: str = "", script: str = "src/submit.py"):
+    """What `make submit INPUT=… OUTPUT=…` runs, with src/submit.py's main in this process: the file names
+    reach it through the environment as make hands them over (the Makefile itself: test_make_submit_keeps_…)."""
+    env = {"MLFLOW_TRACKING_URI": store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT, "LEADCONV_SUBMIT_INPUT": str(source)}
+    if output is not None:
+        env["LEADCONV_SUBMIT_OUTPUT"] = str(output)
+    return run_main(["select.dataset=synthetic", *submit_args.split()], env_extra=env, script=script)
+
+
 def read_text(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
@@ -99,7 +108,9 @@ def test_an_ensemble_meeting_the_configured_suite_gets_no_warning(
     ensemble_run, competition_file, tmp_path, mlflow_store
 ):
     output = tmp_path / "out.csv"
-    result = make_submit(competition_file, output, mlflow_store, "suite.min_runs=2 suite.models=[logreg,lightgbm]")
+    result = submit_in_process(
+        competition_file, output, mlflow_store, "suite.min_runs=2 suite.models=[logreg,lightgbm]"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "this submission stacks" not in result.stdout + result.stderr
     assert "suite_warning" not in json.loads(output.with_suffix(".json").read_text())
@@ -147,12 +158,13 @@ def leads_at_prior(prior: float, out, seed: int = 0):
 
 @pytest.mark.slow
 def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition_file, tmp_path, mlflow_store):
-    """`make submit INPUT=…` on two files converting at 5 % and 40 %: each gets its own estimate and threshold."""
+    """`make submit INPUT=…` (in-process) on two files converting at 5 % and 40 %: each gets its own estimate and
+    threshold."""
     sidecars = {}
     for prior in (0.05, 0.4):
         source = leads_at_prior(prior, tmp_path / f"leads_{prior}.csv")
         output = tmp_path / f"scored_{prior}.csv"
-        result = make_submit(source, output, mlflow_store, f"ensemble_run_id={ensemble_run.info.run_id}")
+        result = submit_in_process(source, output, mlflow_store, f"ensemble_run_id={ensemble_run.info.run_id}")
         assert result.returncode == 0, result.stderr[-2000:]
         sidecar = sidecars[prior] = json.loads(output.with_suffix(".json").read_text())
         for key in (
@@ -181,18 +193,26 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
 @pytest.mark.slow
 def test_shift_report_tells_another_mix_from_another_rate(ensemble_run, tmp_path, mlflow_store):
     """`make shift-report INPUT=…` prints the diagnosis: a file of managers and directors only reads as
-    another mix of leads, a file that only converts more often does not; nothing is written."""
+    another mix of leads, a file that only converts more often does not; nothing is written. The first file
+    goes through make, the second through src/shift_report.py's main in this process."""
     leads = read_text(leads_at_prior(0.3, tmp_path / "rate.csv"))
     position = leads["customer_position"].str.lower()
     leads[position.isin(["manager", "director"])].to_csv(tmp_path / "mix.csv", index=False)
     printed = {}
-    for name in ("rate", "mix"):
-        env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store}
-        args = f"SUBMIT_ARGS=select.dataset=synthetic ensemble_run_id={ensemble_run.info.run_id}"
-        command = ["make", "shift-report", f"INPUT={tmp_path / f'{name}.csv'}", args]
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stderr[-2000:]
-        printed[name] = result.stdout
+    pinned = f"ensemble_run_id={ensemble_run.info.run_id}"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store}
+    command = [
+        "make",
+        "shift-report",
+        f"INPUT={tmp_path / 'mix.csv'}",
+        f"SUBMIT_ARGS=select.dataset=synthetic {pinned}",
+    ]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed["mix"] = result.stdout
+    result = submit_in_process(tmp_path / "rate.csv", None, mlflow_store, pinned, script="src/shift_report.py")
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed["rate"] = result.stdout
     auc = {name: float(text.split("shift AUC ")[1].split()[0]) for name, text in printed.items()}
     assert auc["mix"] > auc["rate"] + 0.1, auc
     assert "forecast F1" in printed["mix"] and "importance" in printed["mix"]
