@@ -6,9 +6,16 @@ Imported as `from helpers import ...` from tests/unit/ and tests/integration/: t
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
+import logging
 import os
+import runpy
+import signal
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import mlflow
@@ -92,3 +99,60 @@ def run_script(args: list[str], env_extra: dict | None = None, script: str = "sr
     return subprocess.run(
         [sys.executable, script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def run_main(args: list[str], env_extra: dict | None = None, script: str = "src/run.py", timeout: int | None = None):
+    """`run_script` without the new interpreter: the entry script's main runs in this process with `sys.argv`
+    set as the command line would set it, and the same result comes back (exit code, stdout, stderr).
+
+    For what is not process-level: an `error:` line and an exit code, a run's or a sweep's MLflow records.
+    A real process stays the way to test signals, parallel workers and Makefile wiring (`run_script`).
+    `script` is a file (src/run.py) or, as for `python -m`, a module whose `main(argv)` is called.
+    The environment, the working directory, the MLflow tracking URI, Hydra's global state, the root
+    logger's handlers and the signal handlers an entry point installs are all put back afterwards.
+    `timeout` is accepted for `run_script`'s signature and ignored.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+
+    environ, cwd, argv = dict(os.environ), os.getcwd(), sys.argv
+    tracking_uri = mlflow.get_tracking_uri()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        os.environ.update(env_extra or {})
+        os.chdir(ROOT)
+        GlobalHydra.instance().clear()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                sys.argv = [script, *args]
+                if script.endswith(".py"):
+                    runpy.run_path(str(ROOT / script), run_name="__main__")
+                else:
+                    importlib.import_module(script).main(list(args))
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+                if exit.code is not None and not isinstance(exit.code, int):
+                    print(exit.code, file=sys.stderr)
+            except Exception:  # noqa: BLE001 - as the interpreter would: the traceback on stderr, exit code 1
+                traceback.print_exc()
+                code = 1
+    finally:
+        sys.argv = argv
+        GlobalHydra.instance().clear()
+        HydraConfig.instance().cfg = None
+        for handler in root.handlers:
+            if handler not in handlers:
+                handler.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for number, handler in signals.items():
+            signal.signal(number, handler)
+        os.chdir(cwd)
+        mlflow.set_tracking_uri(tracking_uri)  # it also exports MLFLOW_TRACKING_URI: the environment comes after
+        os.environ.clear()
+        os.environ.update(environ)
+    return subprocess.CompletedProcess([script, *args], code, stdout.getvalue(), stderr.getvalue())

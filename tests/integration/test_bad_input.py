@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from helpers import run_script
+from helpers import run_main, run_script
 from leadconv.components.synthetic import write_synthetic
 
 
@@ -127,7 +127,7 @@ def test_bad_data_file(case, tmp_path):
     make, expected = DATA_CASES[case]
     make(tmp_path / "data")
     store = tmp_path / "mlruns" / "mlflow.db"
-    result = run_script(
+    result = run_main(
         ["model=logreg", "model.max_iter=50", "save_models=false", f"tracking.uri=sqlite:///{store}"],
         env_extra={"LG_AIMERS_DATA_DIR": str(tmp_path / "data")},
         timeout=120,
@@ -141,7 +141,7 @@ def test_bad_data_file(case, tmp_path):
 def test_bad_config_value(case, tmp_path):
     overrides, expected = CONFIG_CASES[case]
     store = tmp_path / "mlruns" / "mlflow.db"
-    result = run_script(
+    result = run_main(
         ["dataset=synthetic", "dataset.n_rows=400", "save_models=false", f"tracking.uri=sqlite:///{store}", *overrides],
         timeout=60,
     )
@@ -165,7 +165,7 @@ def test_bad_submit_arguments(overrides, expected, tmp_path):
     before = sorted(p.name for p in tmp_path.rglob("*"))
     store = tmp_path / "mlruns" / "mlflow.db"
     args = [a.replace("{tmp}", str(tmp_path)) for a in overrides]
-    result = run_script(
+    result = run_main(
         [
             f"input={tmp_path / 'data' / 'submission.csv'}",
             "select.dataset=synthetic",
@@ -194,7 +194,7 @@ def test_bad_submit_arguments(overrides, expected, tmp_path):
 )
 def test_bad_grid(overrides, expected, tmp_path):
     store = tmp_path / "mlflow.db"
-    result = run_script(
+    result = run_main(
         [
             "-m",
             "dataset=synthetic",
@@ -230,8 +230,27 @@ def test_bad_grid(overrides, expected, tmp_path):
 def test_config_typos_get_one_line_with_the_nearest_names(script, overrides, expected, tmp_path):
     store = tmp_path / "mlflow.db"
     extra = ["dataset=synthetic"] if script == "src/run.py" else []
-    result = run_script([*overrides, *extra, f"tracking.uri=sqlite:///{store}"], script=script, timeout=60)
+    result = run_main([*overrides, *extra, f"tracking.uri=sqlite:///{store}"], script=script, timeout=60)
     assert result.returncode == 1
     assert "HYDRA_FULL_ERROR" not in result.stderr
     assert_one_error_line(result, expected)
     assert not store.exists()  # refused before anything ran
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "script, overrides, expected",
+    [
+        ("src/ensemble.py", ["stacker=meen"], "did you mean stacker=mean?"),  # refused before Hydra composes
+        ("src/run.py", ["threshold=fixed", "threshold.value=2"], "threshold.value must be a number in (0, 1)"),
+    ],
+)
+def test_a_real_process_ends_with_the_same_one_line(script, overrides, expected, tmp_path):
+    """The cases above run the entry scripts' mains in-process (run_main); two go through a real interpreter:
+    the exit code and stderr a shell sees are what run_main reports."""
+    store = tmp_path / "mlflow.db"
+    extra = ["dataset=synthetic", "dataset.n_rows=400", "save_models=false"] if script == "src/run.py" else []
+    result = run_script([*overrides, *extra, f"tracking.uri=sqlite:///{store}"], script=script, timeout=120)
+    assert result.returncode == 1
+    assert_one_error_line(result, expected)
+    assert not {"FINISHED", "RUNNING"} & set(runs_in(store))

@@ -1,12 +1,10 @@
 """python -m leadconv.candidates (the README command): candidates judged on held-out customers, fits cached per run."""
 
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from helpers import ROOT
+from helpers import run_main, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -27,11 +25,12 @@ def write_candidates(path, lgb=LGB, members="[lgb, logreg]"):
     return path
 
 
-def judge(candidates, tmp_path, *extra):
+def judge(candidates, tmp_path, *extra, process=False):
     args = ["--candidates", str(candidates), "--holdouts", "1", "--draws", "3", "--n-jobs", "1"]
     args += ["--cache", str(tmp_path / "cache"), "--no-mlflow", *extra, *COMMON]
-    command = [sys.executable, "-m", "leadconv.candidates", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if process:  # the README's command itself, in a new interpreter
+        return run_script(["leadconv.candidates", *args], script="-m")
+    return run_main(args, script="leadconv.candidates")  # its main in this process
 
 
 def table_rows(stdout: str) -> dict[str, list[float]]:
@@ -73,7 +72,7 @@ def test_candidates_are_judged_and_only_changed_runs_refit(tmp_path):
 
 
 def test_an_ensemble_of_unknown_runs_is_refused(tmp_path):
-    result = judge(write_candidates(tmp_path / "c.yaml", members="[lgb, xgb]"), tmp_path)
+    result = judge(write_candidates(tmp_path / "c.yaml", members="[lgb, xgb]"), tmp_path, process=True)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: ensemble both")
     assert "unknown: ['xgb']" in result.stderr and not (tmp_path / "cache").exists()

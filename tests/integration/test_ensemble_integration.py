@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from helpers import compose_config, run_in_process, run_script, runs_of, tiny
+from helpers import compose_config, run_in_process, run_main, runs_of, tiny
 from leadconv import PROJECT_ROOT, schema
 from leadconv.engine.metrics import fold_f1
 from leadconv.errors import DataError
@@ -104,7 +104,7 @@ def test_mean_stacker_is_the_mean_of_the_base_probabilities(base_runs):
 def test_runs_validated_on_other_folds_are_left_out_and_named(experiment):
     same = run_in_process(tiny("logreg", "save_models=true"), experiment)
     other = run_in_process(tiny("logreg", "save_models=true", "cv.seed=7", "model.C=0.5"), experiment)
-    result = run_script(["select.dataset=synthetic", f"tracking.experiment={experiment}"], script="src/ensemble.py")
+    result = run_main(["select.dataset=synthetic", f"tracking.experiment={experiment}"], script="src/ensemble.py")
     assert result.returncode == 0, result.stderr
     ensembles = [r for r in runs_of(experiment) if r.data.tags.get("run_type") == "ensemble"]
     (stacked,) = ensembles

@@ -1,12 +1,10 @@
 """python -m leadconv.tasks.holdout_search: a member's settings searched by its stack's held-out-customer F1."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 
-from helpers import ROOT
+from helpers import run_main, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -28,8 +26,7 @@ def search(tmp_path, *extra, trials=2):
     args += ["--candidates", str(write_candidates(tmp_path / "c.yaml")), "--cache", str(tmp_path / "cache")]
     args += ["--storage", f"sqlite:///{tmp_path / 'study.db'}", *extra, *COMMON]
     args += [f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}"]
-    command = [sys.executable, "-m", "leadconv.tasks.holdout_search", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return run_main(args, script="leadconv.tasks.holdout_search")  # python -m leadconv.tasks.holdout_search ARGS
 
 
 def trial_rows(stdout: str) -> dict[str, float]:
@@ -64,22 +61,23 @@ def test_trials_are_judged_on_held_out_customers_and_the_study_goes_on(tmp_path)
 
 def test_an_ensemble_without_the_member_is_refused(tmp_path):
     candidates = write_candidates(tmp_path / "c.yaml", members="[logreg]")
-    command = [sys.executable, "-m", "leadconv.tasks.holdout_search", "lgb", "--ensemble", "both"]
-    command += ["--candidates", str(candidates), "--storage", f"sqlite:///{tmp_path / 'study.db'}", *COMMON]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    args = ["lgb", "--ensemble", "both", "--candidates", str(candidates)]
+    args += ["--storage", f"sqlite:///{tmp_path / 'study.db'}", *COMMON]
+    result = run_main(args, script="leadconv.tasks.holdout_search")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: --ensemble must name an ensemble")
     assert not (tmp_path / "study.db").exists()
 
 
 def test_a_malformed_sweep_is_refused_in_one_line(tmp_path):
-    command = [sys.executable, "-m", "leadconv.tasks.holdout_search", "lgb", "--ensemble", "both"]
-    command += [
+    args = ["lgb", "--ensemble", "both"]
+    args += [
         "--candidates",
         str(write_candidates(tmp_path / "c.yaml")),
         "--storage",
         f"sqlite:///{tmp_path / 's.db'}",
     ]
-    result = subprocess.run([*command, "model.num_leaves=choice(4", *COMMON], cwd=ROOT, capture_output=True, text=True)
+    # the command itself, in a new interpreter (the other tests call its main in this process)
+    result = run_script(["leadconv.tasks.holdout_search", *args, "model.num_leaves=choice(4", *COMMON], script="-m")
     assert result.returncode == 1 and not (tmp_path / "s.db").exists()
     assert result.stderr.strip().splitlines()[-1].startswith("error: cannot parse the overrides (")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
-from helpers import grid, run_in_process, run_script, runs_of, tiny
+from helpers import grid, run_in_process, run_main, run_script, runs_of, tiny
 from leadconv import schema
 from leadconv.components.synthetic import write_synthetic
 from leadconv.engine.metrics import fold_f1
@@ -138,7 +138,7 @@ def test_bad_data_fails_with_one_line_and_no_finished_run(name, corrupt, subdir,
     data_dir = write_data(tmp_path)
     corrupt(data_dir)
     target = data_dir / subdir if subdir else data_dir
-    result = run_script(["model=logreg", f"tracking.experiment={experiment}"], {"LG_AIMERS_DATA_DIR": str(target)})
+    result = run_main(["model=logreg", f"tracking.experiment={experiment}"], {"LG_AIMERS_DATA_DIR": str(target)})
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert message in lines[-1] and lines[-1].startswith("error: ")
@@ -158,7 +158,7 @@ def test_bad_data_fails_with_one_line_and_no_finished_run(name, corrupt, subdir,
     ],
 )
 def test_bad_config_fails_cleanly(override, message, experiment):
-    result = run_script(["dataset=synthetic", override, f"tracking.experiment={experiment}"])
+    result = run_main(["dataset=synthetic", override, f"tracking.experiment={experiment}"])
     assert result.returncode == 1
     assert message in result.stderr
     assert not [r for r in runs_of(experiment) if r.info.status == "FINISHED"]

@@ -1,5 +1,6 @@
 """`make submit`: competition-layout in, same rows out with is_converted filled; bad input writes nothing
-(an output refused before any run is read: tests/unit/test_submission.py)."""
+(an output refused before any run is read: tests/unit/test_submission.py; on the competition file:
+tests/integration/test_real_data.py)."""
 
 import json
 import os
@@ -11,7 +12,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from helpers import ROOT, compose_config, run_in_process, run_script, runs_of, submit_config, tiny
+from helpers import ROOT, compose_config, run_in_process, run_main, runs_of, submit_config, tiny
 from leadconv import schema
 from leadconv.components.synthetic import labelled_test, write_synthetic
 from leadconv.errors import DataError
@@ -20,7 +21,6 @@ from leadconv.tasks.submit import latest_ensemble, make_submission
 from leadconv.tracking import environment
 
 EXPERIMENT = "test-submission"
-REAL_DATA_DIR = Path(os.environ.get("LG_AIMERS_DATA_DIR", "/nonexistent"))
 
 
 def ensemble_of(experiment: str, *overrides: str) -> str:
@@ -36,6 +36,15 @@ def make_submit(source, output, store: str, submit_args: str = "") -> subprocess
     args = f"SUBMIT_ARGS=select.dataset=synthetic {submit_args}".strip()
     command = ["make", "submit", f"INPUT={source}", f"OUTPUT={output}", args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def submit_in_process(source, output, store: str, submit_args: str = "", script: str = "src/submit.py"):
+    """What `make submit INPUT=… OUTPUT=…` runs, with src/submit.py's main in this process: the file names
+    reach it through the environment as make hands them over (the Makefile itself: test_make_submit_keeps_…)."""
+    env = {"MLFLOW_TRACKING_URI": store, "MLFLOW_EXPERIMENT_NAME": EXPERIMENT, "LEADCONV_SUBMIT_INPUT": str(source)}
+    if output is not None:
+        env["LEADCONV_SUBMIT_OUTPUT"] = str(output)
+    return run_main(["select.dataset=synthetic", *submit_args.split()], env_extra=env, script=script)
 
 
 def read_text(path) -> pd.DataFrame:
@@ -100,7 +109,9 @@ def test_an_ensemble_meeting_the_configured_suite_gets_no_warning(
     ensemble_run, competition_file, tmp_path, mlflow_store
 ):
     output = tmp_path / "out.csv"
-    result = make_submit(competition_file, output, mlflow_store, "suite.min_runs=2 suite.models=[logreg,lightgbm]")
+    result = submit_in_process(
+        competition_file, output, mlflow_store, "suite.min_runs=2 suite.models=[logreg,lightgbm]"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "this submission stacks" not in result.stdout + result.stderr
     assert "suite_warning" not in json.loads(output.with_suffix(".json").read_text())
@@ -179,12 +190,13 @@ def leads_at_prior(prior: float, out, seed: int = 0):
 
 @pytest.mark.slow
 def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition_file, tmp_path, mlflow_store):
-    """`make submit INPUT=…` on two files converting at 5 % and 40 %: each gets its own estimate and threshold."""
+    """`make submit INPUT=…` (in-process) on two files converting at 5 % and 40 %: each gets its own estimate and
+    threshold."""
     sidecars = {}
     for prior in (0.05, 0.4):
         source = leads_at_prior(prior, tmp_path / f"leads_{prior}.csv")
         output = tmp_path / f"scored_{prior}.csv"
-        result = make_submit(source, output, mlflow_store, f"ensemble_run_id={ensemble_run.info.run_id}")
+        result = submit_in_process(source, output, mlflow_store, f"ensemble_run_id={ensemble_run.info.run_id}")
         assert result.returncode == 0, result.stderr[-2000:]
         sidecar = sidecars[prior] = json.loads(output.with_suffix(".json").read_text())
         for key in (
@@ -213,18 +225,26 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
 @pytest.mark.slow
 def test_shift_report_tells_another_mix_from_another_rate(ensemble_run, tmp_path, mlflow_store):
     """`make shift-report INPUT=…` prints the diagnosis: a file of managers and directors only reads as
-    another mix of leads, a file that only converts more often does not; nothing is written."""
+    another mix of leads, a file that only converts more often does not; nothing is written. The first file
+    goes through make, the second through src/shift_report.py's main in this process."""
     leads = read_text(leads_at_prior(0.3, tmp_path / "rate.csv"))
     position = leads["customer_position"].str.lower()
     leads[position.isin(["manager", "director"])].to_csv(tmp_path / "mix.csv", index=False)
     printed = {}
-    for name in ("rate", "mix"):
-        env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store}
-        args = f"SUBMIT_ARGS=select.dataset=synthetic ensemble_run_id={ensemble_run.info.run_id}"
-        command = ["make", "shift-report", f"INPUT={tmp_path / f'{name}.csv'}", args]
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stderr[-2000:]
-        printed[name] = result.stdout
+    pinned = f"ensemble_run_id={ensemble_run.info.run_id}"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_store}
+    command = [
+        "make",
+        "shift-report",
+        f"INPUT={tmp_path / 'mix.csv'}",
+        f"SUBMIT_ARGS=select.dataset=synthetic {pinned}",
+    ]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed["mix"] = result.stdout
+    result = submit_in_process(tmp_path / "rate.csv", None, mlflow_store, pinned, script="src/shift_report.py")
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed["rate"] = result.stdout
     auc = {name: float(text.split("shift AUC ")[1].split()[0]) for name, text in printed.items()}
     assert auc["mix"] > auc["rate"] + 0.1, auc
     assert "forecast F1" in printed["mix"] and "importance" in printed["mix"]
@@ -259,7 +279,7 @@ def test_bad_input_file_writes_nothing(name, corrupt, message, ensemble_run, com
 def test_bad_input_exits_with_one_line_and_no_file(competition_file, tmp_path):
     bad, output = tmp_path / "bad.csv", tmp_path / "submission.csv"
     without_column(competition_file, bad)
-    result = run_script([f"input={bad}", f"output={output}", "select.dataset=synthetic"], script="src/submit.py")
+    result = run_main([f"input={bad}", f"output={output}", "select.dataset=synthetic"], script="src/submit.py")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert (
         result.stderr.strip()
@@ -311,7 +331,7 @@ def test_empty_store_runs_the_suite_then_builds_the_ensemble(tmp_path, experimen
         f"hydra.sweep.dir={tmp_path}/sweep",
     ]
     suite = "suite.args=[" + ",".join(f"'{arg}'" for arg in args) + "]"
-    result = run_script(
+    result = run_main(
         [
             f"input={tmp_path}/submission.csv",
             f"output={output}",
@@ -335,27 +355,13 @@ def test_empty_store_runs_the_suite_then_builds_the_ensemble(tmp_path, experimen
     assert len(read_text(output)) == 80
 
 
-@pytest.mark.real_data
-@pytest.mark.skipif(not (REAL_DATA_DIR / "submission.csv").is_file(), reason="competition files not available")
-def test_real_submission_has_exactly_the_competition_rows(tmp_path, experiment):
-    run_in_process(["model=lightgbm", "model.n_estimators=30", "model.n_jobs=1", "cv.n_splits=3"], experiment)
-    output = tmp_path / "submission.csv"
-    cfg, choices = compose_config(
-        [f"tracking.experiment={experiment}", f"output={output}", "suite.enabled=false"], config_name="submit"
-    )
-    make_submission(cfg, choices)
-    given, written = read_text(REAL_DATA_DIR / "submission.csv"), read_text(output)
-    assert written.drop(columns=schema.LABEL).equals(given.drop(columns=schema.LABEL))
-    assert written[schema.LABEL].isin(["True", "False"]).all() and (written[schema.LABEL] == "True").any()
-
-
 @pytest.mark.slow
 def test_submit_with_reasons_explains_every_lead(ensemble_run, competition_file, tmp_path, mlflow_store):
     """`python src/submit.py ... reasons=true`: <output>.reasons.csv has every lead in the file's order,
     its score deciding as the scored file does, its reasons; the report's ten leads are the top ten."""
     output = tmp_path / "scored.csv"
     args = [f"input={competition_file}", f"output={output}", "select.dataset=synthetic", "reasons=true"]
-    result = run_script([*args, f"ensemble_run_id={ensemble_run.info.run_id}"], script="src/submit.py")
+    result = run_main([*args, f"ensemble_run_id={ensemble_run.info.run_id}"], script="src/submit.py")
     assert result.returncode == 0, result.stderr[-2000:]
     reasons = pd.read_csv(output.with_suffix(".reasons.csv"), keep_default_na=False, dtype={schema.ID: str})
     written, sidecar = read_text(output), json.loads(output.with_suffix(".json").read_text())

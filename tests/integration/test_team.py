@@ -14,7 +14,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from optuna.trial import TrialState
 
-from helpers import ROOT, SYNTHETIC, TINY_MODEL, run_script
+from helpers import ROOT, SYNTHETIC, TINY_MODEL, run_main
 from leadconv.components.synthetic import write_synthetic
 from leadconv.tracking.servers import MlflowServer, Postgres, postgres_bin
 
@@ -25,7 +25,7 @@ pytestmark = [
     ),
 ]
 
-N_TRIALS = 6
+N_TRIALS = 4  # the survivor is still running trials when the first worker is killed, and finishes its trial
 EXPERIMENT = "team"
 
 
@@ -51,8 +51,7 @@ def study_command(storage: str, sweep_dir, *extra: str) -> list[str]:
         "hydra/sweeper=optuna",
         *SYNTHETIC,
         "model=lightgbm",
-        *TINY_MODEL["lightgbm"],
-        "model.n_estimators=300",
+        *TINY_MODEL["lightgbm"],  # 20 trees: a plain override fixes a dimension of the search space
         "save_models=true",
         f"tracking.experiment={EXPERIMENT}",
         f"hydra.sweeper.storage={storage}",
@@ -70,9 +69,11 @@ def trial_runs(client: MlflowClient, experiment_id: str):
 def test_two_workers_share_one_study_through_the_servers(servers, tmp_path):
     _, storage, server = servers
     env = {**os.environ, "MLFLOW_TRACKING_URI": server.uri}
+    # the first worker's trials are slow (3000 trees), so that one is still running when it is killed
+    slow = ["model.n_estimators=3000"]
     workers = [
         subprocess.Popen(
-            study_command(storage, tmp_path / f"w{i}"),
+            study_command(storage, tmp_path / f"w{i}", *(slow if i == 0 else [])),
             cwd=ROOT,
             env=env,
             text=True,
@@ -126,12 +127,12 @@ def test_two_workers_share_one_study_through_the_servers(servers, tmp_path):
     data = tmp_path / "data"
     write_synthetic(data, n_rows=1200, n_test=200, seed=42)
     common = [f"tracking.experiment={EXPERIMENT}", "select.dataset=synthetic"]
-    ensemble = run_script(
+    ensemble = run_main(
         ["stacker=mean", *common], env_extra={"MLFLOW_TRACKING_URI": server.uri}, script="src/ensemble.py"
     )
     assert ensemble.returncode == 0, ensemble.stderr[-3000:]
     output = tmp_path / "submission.csv"
-    submit = run_script(
+    submit = run_main(
         [f"input={data / 'submission.csv'}", f"output={output}", "suite.enabled=false", *common],
         env_extra={"MLFLOW_TRACKING_URI": server.uri},
         script="src/submit.py",
@@ -151,7 +152,7 @@ def test_a_database_that_refuses_the_password_is_one_line_without_the_password(s
     postgres, _, server = servers
     started = time.monotonic()
     wrong = postgres.url("optuna", password="not-the-password")
-    result = run_script(study_command(wrong, tmp_path)[2:], env_extra={"MLFLOW_TRACKING_URI": server.uri}, timeout=60)
+    result = run_main(study_command(wrong, tmp_path)[2:], env_extra={"MLFLOW_TRACKING_URI": server.uri})
     one_error_line(result, "cannot open the Optuna storage", time.monotonic() - started)
     assert "not-the-password" not in result.stderr and ":***@" in result.stderr
 
@@ -160,10 +161,9 @@ def test_a_study_that_exists_with_the_other_direction_is_refused(servers, tmp_pa
     postgres, storage, server = servers
     optuna.create_study(study_name="minimising", storage=storage, direction="minimize")
     started = time.monotonic()
-    result = run_script(
+    result = run_main(
         study_command(storage, tmp_path, "hydra.sweeper.study_name=minimising")[2:],
         env_extra={"MLFLOW_TRACKING_URI": server.uri},
-        timeout=60,
     )
     one_error_line(result, "exists with direction minimize", time.monotonic() - started)
     assert postgres.url("optuna").split(":")[2].split("@")[0] not in result.stderr  # no password in the message

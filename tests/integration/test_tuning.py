@@ -10,7 +10,7 @@ import pytest
 from optuna.distributions import FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
-from helpers import ROOT, SYNTHETIC, TINY_MODEL, run_script, runs_of
+from helpers import ROOT, SYNTHETIC, TINY_MODEL, run_main, runs_of
 from leadconv.sweeps.sampler import TrialSeededTPE
 from leadconv.sweeps.storage import open_storage
 from leadconv.sweeps.study import storage_ids
@@ -58,7 +58,7 @@ def test_same_seed_replays_the_same_trials(tmp_path):
 @pytest.mark.slow
 def test_study_nests_trials_logs_the_best_and_resumes(experiment, tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
-    result = run_script(study_args(experiment, storage, "hydra.sweeper.n_trials=2", f"hydra.sweep.dir={tmp_path}/a"))
+    result = run_main(study_args(experiment, storage, "hydra.sweeper.n_trials=2", f"hydra.sweep.dir={tmp_path}/a"))
     assert result.returncode == 0, result.stderr[-2000:]
     trials = trials_of(storage)
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 2
@@ -68,7 +68,7 @@ def test_study_nests_trials_logs_the_best_and_resumes(experiment, tmp_path):
     study = optuna.load_study(study_name="tiny", storage=beating)
     beating.record_heartbeat(*storage_ids(beating, study, [study.ask()]))
     time.sleep(3.5)
-    result = run_script(
+    result = run_main(
         study_args(
             experiment,
             storage,
@@ -142,7 +142,7 @@ def test_unpromising_trials_are_pruned_on_fold_scores(experiment, tmp_path):
         "~hydra.sweeper.pruner.n_startup_trials",
         "hydra.sweeper.pruner.n_warmup_steps=2",
     ]
-    result = run_script(
+    result = run_main(
         study_args(experiment, storage, "hydra.sweeper.n_trials=2", *prune_all, f"hydra.sweep.dir={tmp_path}")
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -170,7 +170,7 @@ def test_unpromising_trials_are_pruned_on_fold_scores(experiment, tmp_path):
 )
 def test_bad_search_settings_fail_before_any_trial(override, message, experiment, tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
-    result = run_script(study_args(experiment, storage, override, f"hydra.sweep.dir={tmp_path}/s"))
+    result = run_main(study_args(experiment, storage, override, f"hydra.sweep.dir={tmp_path}/s"))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("error: ") and message in lines[-1]
@@ -183,12 +183,12 @@ def test_bad_search_settings_fail_before_any_trial(override, message, experiment
 def test_a_study_resumed_with_an_incompatible_space_fails_in_one_line(experiment, tmp_path):
     """The README's second example after `make tune`: the same study name, num_leaves no longer on a log scale."""
     storage = f"sqlite:///{tmp_path}/optuna.db"
-    first = run_script(study_args(experiment, storage, "hydra.sweeper.n_trials=1", f"hydra.sweep.dir={tmp_path}/a"))
+    first = run_main(study_args(experiment, storage, "hydra.sweeper.n_trials=1", f"hydra.sweep.dir={tmp_path}/a"))
     assert first.returncode == 0, first.stderr[-2000:]
     parents_before = len(runs_of(experiment))
     args = [*study_args(experiment, storage, "hydra.sweeper.n_trials=2", f"hydra.sweep.dir={tmp_path}/b")]
     args[args.index("model.learning_rate=tag(log, interval(0.01, 0.3))")] = "model.learning_rate=interval(0.01, 0.3)"
-    result = run_script(args)
+    result = run_main(args)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: study tiny") and "model.learning_rate" in last and "study_name" in last
@@ -222,7 +222,7 @@ def test_a_search_resumed_right_after_sigkill_reaches_n_trials_and_leaves_nothin
     slow.kill()  # SIGKILL mid-trial: nothing of the worker's own clean-up runs
     slow.wait(timeout=30)
     started = time.monotonic()
-    result = run_script(study_args(experiment, storage, "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={tmp_path}/b"))
+    result = run_main(study_args(experiment, storage, "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={tmp_path}/b"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert time.monotonic() - started < 90, "resumed without waiting out the heartbeat grace period"
     trials = trials_of(storage)

@@ -1,16 +1,13 @@
 """A cv=group run's logged metrics, and the results table regenerated from MLflow (the folds and threshold
 rules themselves: tests/unit/test_validation.py)."""
 
-import subprocess
-import sys
-
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from helpers import ROOT, run_in_process, tiny
+from helpers import run_in_process, run_main, tiny
 from leadconv.components.dataset import SyntheticData
 from leadconv.components.thresholds import best_f1_threshold
 
@@ -55,8 +52,10 @@ def test_results_command_reproduces_the_logged_metrics(experiment, tmp_path):
         run_in_process(tiny("logreg", *extra), experiment)
     output = tmp_path / "results.md"
     output.write_text("# Results\n\nConclusion written by hand.\n")
-    command = [sys.executable, "-m", "leadconv.tracking.results", "--experiment", experiment, "--output", str(output)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)  # as `make results`
+    args = ["--experiment", experiment, "--output", str(output)]
+    result = run_main(
+        args, script="leadconv.tracking.results"
+    )  # as `make results`: python -m leadconv.tracking.results
     assert result.returncode == 0, result.stderr[-2000:]
     text = output.read_text()
     assert text.startswith("# Results\n\nConclusion written by hand.\n")
@@ -78,5 +77,5 @@ def test_results_command_reproduces_the_logged_metrics(experiment, tmp_path):
     assert gap == [
         f"| raw | logreg | {f1['stratified']:.4f} | {f1['group']:.4f} | {f1['stratified'] - f1['group']:+.4f} |"
     ]
-    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    again = run_main(args, script="leadconv.tracking.results")
     assert again.returncode == 0 and output.read_text() == text  # regenerating replaces, never appends
