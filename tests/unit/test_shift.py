@@ -154,3 +154,17 @@ def test_expected_f1_cut_is_near_the_best_in_hindsight_at_the_true_prior(world, 
     assert np.mean(gaps) <= tolerance, gaps
     with pytest.raises(ValueError, match=r"threshold\.test_prior"):
         ExpectedF1(test_prior=1.5).choose(world["oof"]["y_true"], world["oof"]["proba"], proba)
+
+
+def test_the_diagnosis_does_not_depend_on_the_file_s_row_order(world):
+    """The same file shuffled gets the same AUC, weights and column report, so the same decision."""
+    rows = draw(world, "mix")
+    scored = world["pool"].iloc[rows].reset_index(drop=True)
+    shuffled = scored.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    prior = world["pool_y"][rows].mean()
+    first, second = (
+        AdversarialShift().diagnose(world["train"], world["oof"]["y_true"], f, prior) for f in (scored, shuffled)
+    )
+    assert first.shifted and first.auc == second.auc
+    np.testing.assert_array_equal(first.weights, second.weights)
+    pd.testing.assert_frame_equal(first.columns, second.columns)

@@ -174,6 +174,7 @@ class AdversarialShift:
             )
             log.warning(message)
             return ShiftReport(float("nan"), ones, False, warning=message, rows=len(scored))
+        scored = in_canonical_order(scored)  # the file's row order must not move the folds, hence the decision
         both = pd.concat([lead_columns(labelled), lead_columns(scored)], ignore_index=True)
         cleaned = clean_distinct(both)  # once: the classifier and the column report both read it
         X = encoded(cleaned, self.identifiers)
@@ -247,6 +248,13 @@ def class_balance(y: np.ndarray, prior: float) -> np.ndarray:
     """Per-row weights (mean 1) that make positives `prior` of the labelled rows."""
     share = y.mean()
     return np.where(y == 1, prior / share, (1 - prior) / (1 - share))
+
+
+def in_canonical_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows sorted by a hash of their lead columns: the same file in any row order gives the same frame
+    (rows that hash alike are the same lead, so their order does not matter)."""
+    order = np.argsort(pd.util.hash_pandas_object(lead_columns(frame), index=False).to_numpy(), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def lead_columns(frame: pd.DataFrame) -> pd.DataFrame:
