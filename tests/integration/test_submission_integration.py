@@ -196,7 +196,10 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
     for prior in (0.05, 0.4):
         source = leads_at_prior(prior, tmp_path / f"leads_{prior}.csv")
         output = tmp_path / f"scored_{prior}.csv"
-        result = submit_in_process(source, output, mlflow_store, f"ensemble_run_id={ensemble_run.info.run_id}")
+        # shift=none: the per-file prior arithmetic alone; the tiny ensemble's weighted estimates (about 200
+        # effective rows) are too noisy to order two files (the weighted decision: tests/unit/test_shift.py)
+        args = f"ensemble_run_id={ensemble_run.info.run_id} shift=none"
+        result = submit_in_process(source, output, mlflow_store, args)
         assert result.returncode == 0, result.stderr[-2000:]
         sidecar = sidecars[prior] = json.loads(output.with_suffix(".json").read_text())
         for key in (
@@ -218,9 +221,7 @@ def test_make_submit_decides_for_each_file_s_own_prior(ensemble_run, competition
         assert sidecar["predicted_positive_rate"] == pytest.approx(written.mean())
         assert f"threshold {sidecar['threshold']:.4f}" in result.stdout  # the summary line reports the decision
         assert sidecar["environment"] == environment.versions()  # the software that scored the file
-    # the tiny synthetic ensemble separates the classes little and both files are another mix than train's
-    # (the diagnosis weights both), so the estimates sit closer than 5 % and 40 %; their order is the decision
-    assert sidecars[0.4]["test_prior_estimate"] > sidecars[0.05]["test_prior_estimate"]
+    assert sidecars[0.4]["test_prior_estimate"] > sidecars[0.05]["test_prior_estimate"] + 0.1
     assert sidecars[0.4]["threshold"] <= sidecars[0.05]["threshold"]  # the tiny models' scores take few values
 
 
