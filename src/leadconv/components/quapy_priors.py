@@ -66,8 +66,11 @@ class QuaPyPrior(PriorEstimator):
         if importlib.util.find_spec("quapy") is None:  # before any fitting, not after the run's folds
             raise ValueError("prior=quapy needs QuaPy, which is not installed: .venv/bin/pip install quapy")
 
+    def estimate(self, *args, **kwargs):
+        self.check_params()  # once per estimate, not in every bootstrap draw's _point
+        return super().estimate(*args, **kwargs)
+
     def _point(self, y, oof, scored, w) -> float:
-        self.check_params()
         if not np.allclose(w, w[0]):  # QuaPy takes no weights: a weighted resample of the labelled rows
             rows = np.random.default_rng(self.seed).choice(len(y), len(y), p=w / w.sum())
             y, oof = y[rows], oof[rows]
