@@ -1,5 +1,7 @@
 """Every option of every config group composes and builds; no option file is out of every test's reach."""
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +17,20 @@ from leadconv.engine.run import build_components
 ENTRY_CONFIGS = sorted(path.stem for path in CONF.glob("*.yaml"))  # config (src/run.py), ensemble, submit, ...
 # the groups of src/run.py's config, read from its defaults list: a group added there is tested here too
 GROUPS = sorted(compose_config([])[1])
-OPTIONS = [(group, option) for group in GROUPS for option in options(group)]
+# options whose library is an optional extra: built only where it is installed (their refusal is tested)
+OPTIONAL_LIBRARY = {("prior", "quapy"): "quapy"}
+OPTIONS = [
+    pytest.param(
+        group,
+        option,
+        marks=pytest.mark.skipif(
+            (group, option) in OPTIONAL_LIBRARY and importlib.util.find_spec(OPTIONAL_LIBRARY[group, option]) is None,
+            reason=f"{group}={option} needs an optional library that is not installed",
+        ),
+    )
+    for group in GROUPS
+    for option in options(group)
+]
 ENSEMBLE_OPTIONS = [
     (group, option)
     for group in sorted(set(compose_config([], "ensemble")[1]) - set(GROUPS))
