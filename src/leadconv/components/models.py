@@ -179,7 +179,7 @@ class _BuiltAtFit(ClassifierMixin, BaseEstimator):
     array is checked and converted by scikit-learn first.
     """
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         if isinstance(X, pd.DataFrame):  # as it is: its category columns are the library's native categoricals
             X, y = validate_data(self, X, y, skip_check_array=True)
             y = column_or_1d(y, warn=True)
@@ -188,7 +188,9 @@ class _BuiltAtFit(ClassifierMixin, BaseEstimator):
             X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
         self.classes_, codes = binary_classes(self, y)
         self.model_ = self._build(X, codes)
-        self.model_.fit(self._inputs(X), codes)
+        self.model_.fit(
+            self._inputs(X), codes, sample_weight=sample_weight
+        )  # weighting=: leadconv.components.weighting
         return self
 
     def _checked(self, X):

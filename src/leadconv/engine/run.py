@@ -6,6 +6,7 @@ per-fold score, to prune) comes in as the `report_fold` callback; logging is the
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
 from leadconv.engine.training import CVResult, build_pipeline, cross_validate
 from leadconv.errors import ConfigError
 
-GROUPS = ("features", "sampler", "model", "cv", "threshold", "prior", "shift")
+GROUPS = ("features", "sampler", "model", "cv", "threshold", "prior", "shift", "weighting")
 
 # report_fold(folds_done, objective_on_those_folds): a sweep's per-fold hook (it may raise to stop the run)
 FoldReport = Callable[[int, float], None]
@@ -36,6 +37,7 @@ class Components:
     threshold: object
     prior: object
     shift: object = None  # None: no diagnosis (decisions as for pure label shift)
+    weighting: object = None  # None: every training row weighs 1 (leadconv.components.weighting)
 
     @property
     def pipeline(self):
@@ -71,10 +73,32 @@ def build_components(cfg: DictConfig) -> Components:
     built = {group: build(cfg, group) for group in GROUPS}
     if hasattr(built["sampler"], "check_features"):
         built["sampler"].check_features(built["features"])
+    check_weighting(built["weighting"], built["sampler"], built["model"])
     objective = cfg.get("objective", "forecast_f1")
     if objective not in OBJECTIVES:
         raise ConfigError(f"objective={objective} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     return Components(**built)
+
+
+def check_weighting(weighting, sampler, model) -> None:
+    """Weights belong to the training rows as they are: no sampler may change them, and the model's fit
+    must take them."""
+    if getattr(weighting, "name", "none") == "none":
+        return
+    if sampler is not None:
+        raise ConfigError(
+            f"weighting={weighting.name} needs sampler=none: a sampler changes the rows the weights belong to"
+        )
+    if "sample_weight" not in inspect.signature(model.fit).parameters:
+        raise ConfigError(
+            f"weighting={weighting.name}: {type(model).__name__}.fit takes no sample_weight; "
+            "use a tree model (lightgbm, xgboost, catboost, ...) or weighting=none"
+        )
+
+
+def fit_weights(parts: Components, train: pd.DataFrame, scored: pd.DataFrame):
+    """Per training row, the weight its fold models fit it with (toward `scored`), or None."""
+    return None if parts.weighting is None else parts.weighting.weights(train, scored)
 
 
 def unlabeled_rows(parts: Components, scored: pd.DataFrame) -> pd.DataFrame | None:
@@ -99,8 +123,9 @@ def run(
             report_fold(step, objective_so_far(parts, objective, oof, test_proba))
 
     unlabeled = unlabeled_rows(parts, dataset.test)
+    weights = fit_weights(parts, dataset.train, dataset.test)
     result = cross_validate(
-        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models, on_fold, unlabeled
+        parts.pipeline, dataset.train, dataset.y, dataset.test, folds, keep_models, on_fold, unlabeled, weights
     )
     decision = decide(
         parts.threshold, parts.prior, result.oof, result.test_proba, True, parts.shift, dataset.train, dataset.test

@@ -109,18 +109,21 @@ def cross_validate(
     keep_models: bool = False,
     on_fold=None,
     unlabeled: pd.DataFrame | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> CVResult:
     """`on_fold(folds_done, oof_so_far, test_proba_so_far)`, if given, runs after every fold (an Optuna
     trial reports its score so far there, and may stop the run by raising optuna.TrialPruned).
     `unlabeled`: rows a transductive feature set may read without their labels (the scored file); each
     fold's feature set gets them together with its validation rows, so validation and scored rows are
-    counted alike."""
+    counted alike. `sample_weight`: per row of X, what its fold models fit it with (`weighting=`)."""
     y = np.asarray(y)
     oof_parts, test_sum, importances, models, contributions = [], np.zeros(len(X_test)), {}, [], []
     start = time.perf_counter()
     for i, fold in enumerate(folds, 1):
         fold_start = time.perf_counter()
         fit_params = {} if unlabeled is None else {"features__unlabeled": pd.concat([X.iloc[fold.valid], unlabeled])}
+        if sample_weight is not None:
+            fit_params["model__sample_weight"] = np.asarray(sample_weight)[fold.train]
         fitted = clone(pipeline).fit(X.iloc[fold.train], y[fold.train], **fit_params)
         proba = fitted.predict_proba(X.iloc[fold.valid])[:, 1]
         test_sum += fitted.predict_proba(X_test)[:, 1]

@@ -23,7 +23,7 @@ from sklearn.model_selection import GroupShuffleSplit
 from leadconv.components.cv import group_codes
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import score_run
-from leadconv.engine.run import build_components, unlabeled_rows
+from leadconv.engine.run import build_components, fit_weights, unlabeled_rows
 from leadconv.engine.training import cross_validate
 from leadconv.utils import compose_config, task_wrapper
 
@@ -55,7 +55,8 @@ def compare(overrides: list[str], share: float = 0.2) -> pd.DataFrame:
         parts = build_components(cfg)
         folds = parts.cv.split(train, y, train["customer_idx"])
         held_rows = dataset.train.iloc[held_out]
-        result = cross_validate(parts.pipeline, train, y, held_rows, folds, unlabeled=unlabeled_rows(parts, held_rows))
+        unlabeled, weights = unlabeled_rows(parts, held_rows), fit_weights(parts, train, held_rows)
+        result = cross_validate(parts.pipeline, train, y, held_rows, folds, unlabeled=unlabeled, sample_weight=weights)
         threshold = parts.threshold.validation_threshold(result.oof_labels(), result.oof_proba())
         scored = score_run(result.oof, threshold, decide(parts.threshold, parts.prior, result.oof, result.test_proba))
         held_f1 = f1_score(dataset.y[held_out], result.test_proba >= threshold)

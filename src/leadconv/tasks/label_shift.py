@@ -34,7 +34,7 @@ from leadconv.components.stackers import LogisticStacker
 from leadconv.components.thresholds import PriorShift, best_f1_threshold
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import per_row
-from leadconv.engine.run import build_components, unlabeled_rows
+from leadconv.engine.run import build_components, fit_weights, unlabeled_rows
 from leadconv.engine.training import cross_validate
 from leadconv.tasks.ensemble import align_oof, stack
 from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
@@ -63,12 +63,16 @@ def suite_members(overrides: list[str]) -> list[list[str]]:
     return [[*overrides, "+experiment=default_suite", *job] for job in itertools.product(*axes)]
 
 
-def fit_member(overrides: list[str], train, y, scored):
-    """One run's out-of-fold frame and its fold models' mean probability on `scored`."""
+def fit_member(overrides: list[str], train, y, scored, toward=None):
+    """One run's out-of-fold frame and its fold models' mean probability on `scored`. A `weighting=` run
+    weighs its training rows toward `toward` (default: `scored`)."""
     cfg = compose_job(overrides)
     parts = build_components(cfg)
     folds = parts.cv.split(train, y, train["customer_idx"])
-    result = cross_validate(parts.pipeline, train, y, scored, folds, unlabeled=unlabeled_rows(parts, scored))
+    weights = fit_weights(parts, train, scored if toward is None else toward)
+    result = cross_validate(
+        parts.pipeline, train, y, scored, folds, unlabeled=unlabeled_rows(parts, scored), sample_weight=weights
+    )
     return result.oof, result.test_proba
 
 

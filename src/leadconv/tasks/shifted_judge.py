@@ -1,0 +1,77 @@
+"""Candidates judged on held-out customers drawn toward the competition file's mix (`make stronger-models`).
+
+The rate-only draws (`leadconv.tasks.candidates.judge`) say how a candidate ranks train's own population
+at another rate; these say how it ranks the kind of lead the competition file holds. Each hold-out's
+rows are drawn as in `leadconv.tasks.shift_draws` (`mix^0.5`, `mix`, `mix → 35%`: a train-vs-file
+classifier's odds, labels untouched), and every candidate decides on every draw as `make submit` does:
+`threshold=prior_shift` at the `prior=em` estimate, with the labelled rows weighted toward the draw by the
+shift diagnosis (`shift=adversarial`). The diagnosis is made once per drawn file and shared by every
+candidate: its weights come from a classifier of train as it is against the file, so they do not depend
+on the candidate (only its AUC gate reads a prior, the first candidate's estimate).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+
+from leadconv.components.priors import EM
+from leadconv.components.shift import AdversarialShift
+from leadconv.components.thresholds import PriorShift, best_f1_threshold
+from leadconv.engine.decision import decide
+from leadconv.engine.metrics import per_row
+from leadconv.tasks.shift_draws import KINDS, direction_odds
+
+SHIFTED_KINDS = ("mix^0.5", "mix", "mix → 35%")
+NO_BOOTSTRAP = {"check_cuts": [0.25, 0.5], "max_spread": 0.1, "n_bootstrap": 0}
+
+
+class Diagnosed:
+    """A `shift=` component that returns a diagnosis made once per draw (every method reads the same)."""
+
+    def __init__(self, report):
+        self.report = report
+
+    def diagnose(self, *args, **kwargs):
+        return self.report
+
+
+def shifted_draws(
+    train, held_rows, held_y, competition_file, draws: int, seed: int
+) -> list[tuple[str, int, np.ndarray]]:
+    """(kind, draw, positions of the held-out rows) for `draws` files of each of SHIFTED_KINDS."""
+    odds = direction_odds(train, held_rows, competition_file, seed)
+    rng = np.random.default_rng(seed)
+    return [(kind, draw, KINDS[kind](held_y, odds, rng)) for kind in SHIFTED_KINDS for draw in range(draws)]
+
+
+def judge_shifted(oof, train, held_rows, held_y, held_proba, drawn, reports: dict) -> pd.DataFrame:
+    """One row per drawn file: ranking and the project's decision there. `train`: the features of the rows
+    `oof` validates, by position; `reports`: the diagnoses made so far, filled in (shared by candidates)."""
+    rows = per_row(oof)
+    labelled = train.iloc[rows.index.to_numpy()].reset_index(drop=True)
+    out = []
+    for kind, draw, subset in drawn:
+        y, proba = held_y[subset], held_proba[subset]
+        scored = held_rows.iloc[subset].reset_index(drop=True)
+        key = (kind, draw, len(rows))
+        if key not in reports:
+            first = EM(**NO_BOOTSTRAP).estimate(rows["y_true"].to_numpy(), rows["proba"].to_numpy(), proba, False)
+            reports[key] = AdversarialShift().diagnose(labelled, rows["y_true"].to_numpy(), scored, first.value)
+        decision = decide(
+            PriorShift(test_prior="auto"), EM(**NO_BOOTSTRAP), oof, proba, False, Diagnosed(reports[key]), train, scored
+        )
+        out.append(
+            {
+                "kind": kind,
+                "true_prior": y.mean(),
+                "auc": roc_auc_score(y, proba),
+                "pr_auc": average_precision_score(y, proba),
+                "f1": f1_score(y, proba >= decision.threshold),
+                "best_f1_in_hindsight": f1_score(y, proba >= best_f1_threshold(y, proba)),
+                "prior_estimate": decision.prior.value,
+                "forecast_f1": decision.forecast_f1,
+            }
+        )
+    return pd.DataFrame(out)
