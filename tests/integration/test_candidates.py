@@ -26,7 +26,7 @@ def write_candidates(path, lgb=LGB, members="[lgb, logreg]"):
 
 
 def judge(candidates, tmp_path, *extra, process=False):
-    args = ["--candidates", str(candidates), "--holdouts", "1", "--draws", "3", "--n-jobs", "1"]
+    args = ["--candidates", str(candidates), "--holdouts", "1", "--draws", "3", "--n-jobs", "1", "--mix-draws", "0"]
     args += ["--cache", str(tmp_path / "cache"), "--no-mlflow", *extra, *COMMON]
     if process:  # the README's command itself, in a new interpreter
         return run_script(["leadconv.candidates", *args], script="-m")
@@ -100,3 +100,36 @@ def test_per_holdout_f1_is_printed_and_averages_to_the_table(tmp_path):
     first, second, mean = (float(c) for c in line.strip("|").split("|")[1:])
     assert first != second and mean == pytest.approx((first + second) / 2, abs=1e-4)
     assert mean == pytest.approx(f1, abs=1e-4)  # the table's F1 is the mean over hold-outs
+
+
+def kinds_rows(stdout: str) -> dict[tuple[str, str], list]:
+    """The both-kinds table: (candidate, held-out file) -> [true prior, AUC, PR AUC, F1, hindsight, prior, star]."""
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 9 and cells[0] not in {"candidate", "---"}:
+            rows[cells[0], cells[1]] = [*(float(c) for c in cells[2:8]), cells[8]]
+    return rows
+
+
+def test_both_kinds_of_hold_out_judge_every_candidate_and_weighting_is_fitted_toward_the_file(tmp_path):
+    """--mix-draws: each candidate is also judged on files drawn toward the competition file's mix; a
+    weighting=toward_file run fits its rows toward the competition file, so it scores otherwise."""
+    candidates = tmp_path / "c.yaml"
+    candidates.write_text(f"runs:\n  lgb: {LGB}\n  lgb_toward: {LGB[:-1]}, weighting=toward_file]\n")
+    result = judge(candidates, tmp_path, "--mix-draws", "1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    kinds = kinds_rows(result.stdout)
+    expected = {"rate 25%", "mix^0.5", "mix", "mix → 35%"}
+    assert set(kinds) == {(name, kind) for name in ("lgb", "lgb_toward") for kind in expected}
+    for kind in expected:  # the best F1 of each kind is starred (both, when tied)
+        best = max(kinds[name, kind][3] for name in ("lgb", "lgb_toward"))
+        stars = [name for name in ("lgb", "lgb_toward") if kinds[name, kind][6] == "★"]
+        assert stars and all(kinds[name, kind][3] == best for name in stars)
+    for (_, kind), (prior, auc, pr_auc, f1, hindsight, _, _) in kinds.items():
+        assert 0.5 < auc <= 1 and 0 < pr_auc <= 1 and 0 <= f1 <= hindsight + 1e-9
+        assert prior == pytest.approx(0.25, abs=0.01) if kind == "rate 25%" else 0 < prior < 1
+    assert kinds["lgb", "mix → 35%"][0] == pytest.approx(0.35, abs=0.01)
+    rates = table_rows(result.stdout)
+    assert kinds["lgb", "rate 25%"][3] == pytest.approx(rates["lgb"][2], abs=1e-4)  # the same rate-only draws
+    assert rates["lgb_toward"] != rates["lgb"]  # the weights reached the fit

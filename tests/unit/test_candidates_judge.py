@@ -42,3 +42,6 @@ def test_the_fit_cache_key_follows_the_composed_config_not_the_override_text():
         run_key("lightgbm_raw", ["dataset=synthetic", "features=raw", "features.normalise_spelling=false"], 0) != base
     )
     assert run_key("lightgbm_raw", ["dataset=synthetic", "features=raw"], 1) != base
+    # weighting=none (the default) fits as before the group existed; weighting=toward_file refits
+    assert run_key("lightgbm_raw", ["dataset=synthetic", "features=raw", "weighting=none"], 0) == base
+    assert run_key("lightgbm_raw", ["dataset=synthetic", "features=raw", "weighting=toward_file"], 0) != base

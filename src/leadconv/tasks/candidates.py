@@ -80,6 +80,8 @@ def run_key(name: str, overrides: list[str], offset: int) -> str:
     (not only a changed override) refits; where MLflow logs (`tracking`) changes no prediction."""
     cfg = compose_job(overrides)
     fitting = {key: resolved(cfg, key) for key in cfg if key not in ("hydra", "tracking")}  # hydra: unresolvable here
+    if fitting.get("weighting", {}).get("_target_", "").endswith("NoWeighting"):
+        del fitting["weighting"]  # weighting=none fits as before the group existed: its fits stay cached
     digest = hashlib.sha256(json.dumps(fitting, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return f"{name}-{digest}-{offset}"
 
