@@ -31,3 +31,29 @@ def test_alignment_keeps_rows_every_run_predicted():
     assert len(stacked) == len(folds) and np.allclose(stacked["proba"], (X["a"] + X["b"]).loc[stacked["row"]] / 2)
     with pytest.raises(DataError, match="disagree on the labels"):
         align_oof({"a": full, "b": partial.assign(y_true=1 - partial["y_true"])})
+
+
+def test_a_stacker_fit_on_weighted_rows_follows_the_rows_that_weigh():
+    """Weights of 1 stack as no weights; weighting the rows where the second run is right moves the
+    logistic stacker toward that run, in the out-of-fold fits and in the final one."""
+    from leadconv.components.stackers import LogisticStacker
+    from leadconv.tasks.ensemble import stack
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    y = pd.Series((rng.random(n) < 0.3).astype(int))
+    half = np.arange(n) < n // 2  # run a separates the first half's rows, run b the second half's
+    a = np.where(half, 0.2 + 0.6 * y, rng.random(n))
+    b = np.where(half, rng.random(n), 0.2 + 0.6 * y)
+    X = pd.DataFrame(
+        {"a": np.clip(a + rng.normal(0, 0.1, n), 0.01, 0.99), "b": np.clip(b + rng.normal(0, 0.1, n), 0.01, 0.99)}
+    )
+    folds = pd.DataFrame({"row": range(n), "repeat": 0, "fold": np.arange(n) % 4})
+    test = X.head(50)
+    oof, final, proba = stack(LogisticStacker(), X, y, folds, test)
+    ones = stack(LogisticStacker(), X, y, folds, test, pd.Series(1.0, index=X.index))
+    assert np.allclose(ones[0]["proba"], oof["proba"]) and np.allclose(ones[2], proba)
+    toward_b = pd.Series(np.where(half, 0.05, 1.0), index=X.index)
+    weighted_oof, weighted, _ = stack(LogisticStacker(), X, y, folds, test, toward_b)
+    assert weighted.weights()["b"] - weighted.weights()["a"] > final.weights()["b"] - final.weights()["a"] + 0.5
+    assert not np.allclose(weighted_oof["proba"], oof["proba"])

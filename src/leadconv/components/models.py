@@ -18,7 +18,13 @@ from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifie
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 from xgboost import XGBClassifier
 
 from leadconv.components.features import categorical_columns
@@ -187,6 +193,8 @@ class _BuiltAtFit(ClassifierMixin, BaseEstimator):
         else:
             X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
         self.classes_, codes = binary_classes(self, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self.model_ = self._build(X, codes)
         self.model_.fit(
             self._inputs(X), codes, sample_weight=sample_weight

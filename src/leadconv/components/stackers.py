@@ -12,7 +12,7 @@ import pandas as pd
 from lightgbm import LGBMClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from leadconv.components.labels import binary_classes
 
@@ -75,6 +75,19 @@ class _Stacker(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
 
 
+class _WeightedStacker(_Stacker):
+    """A stacker that learns from its rows, so each can count more or less (`sample_weight`: out-of-fold
+    rows weighted toward the scored file)."""
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=self._finite)
+        self.classes_, _ = binary_classes(self, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        self._fit(X, y, sample_weight)
+        return self
+
+
 class MeanStacker(_Stacker):
     """The plain mean of the base probabilities: nothing is learned."""
 
@@ -104,7 +117,7 @@ class RankMeanStacker(_Stacker):
         return np.mean(quantiles, axis=0)
 
 
-class LogisticStacker(_Stacker):
+class LogisticStacker(_WeightedStacker):
     """Logistic regression on the logits of the base probabilities (classic stacking)."""
 
     def __init__(self, C: float = 1.0, class_weight=None, max_iter: int = 1000):
@@ -117,9 +130,9 @@ class LogisticStacker(_Stacker):
         clipped = np.clip(X, 1e-6, 1 - 1e-6)
         return np.log(clipped / (1 - clipped))
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         self.model_ = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter)
-        self.model_.fit(self._logit(X), y)
+        self.model_.fit(self._logit(X), y, sample_weight=sample_weight)
 
     def _score(self, X):
         return self.model_.predict_proba(self._logit(X))[:, 1]
@@ -138,7 +151,7 @@ class LogisticStacker(_Stacker):
         return self.model_.n_iter_
 
 
-class LightGBMStacker(_Stacker):
+class LightGBMStacker(_WeightedStacker):
     """A small LightGBM on the base probabilities: can learn interactions, easily overfits."""
 
     _finite = "allow-nan"  # LightGBM routes missing values itself
@@ -159,7 +172,7 @@ class LightGBMStacker(_Stacker):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         self.model_ = LGBMClassifier(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -171,7 +184,7 @@ class LightGBMStacker(_Stacker):
             importance_type="gain",
             verbose=-1,
         )
-        self.model_.fit(X, y)
+        self.model_.fit(X, y, sample_weight=sample_weight)
 
     def _score(self, X):
         return self.model_.predict_proba(X)[:, 1]

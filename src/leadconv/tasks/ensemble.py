@@ -163,12 +163,18 @@ def check_environments(runs: list[Run]) -> str | None:
     return message
 
 
-def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFrame) -> pd.DataFrame:
-    """The stacker cross-validated on the base runs' folds: same layout as a run's oof file."""
+def weighted(weights, rows) -> dict:
+    """The fit's sample_weight for `rows`, when there are weights (stackers that learn nothing take none)."""
+    return {} if weights is None else {"sample_weight": weights.loc[rows].to_numpy()}
+
+
+def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFrame, weights=None) -> pd.DataFrame:
+    """The stacker cross-validated on the base runs' folds: same layout as a run's oof file. `weights`: per
+    row of X (a Series on its index), what each counts in the stacker's fit."""
     parts = []
     for (repeat, fold), valid in folds.groupby(["repeat", "fold"])["row"]:
         train = X.index.difference(valid)
-        fitted = clone(stacker).fit(X.loc[train], y.loc[train])
+        fitted = clone(stacker).fit(X.loc[train], y.loc[train], **weighted(weights, train))
         parts.append(
             pd.DataFrame(
                 {
@@ -183,11 +189,12 @@ def stack_out_of_fold(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFram
     return pd.concat(parts, ignore_index=True)
 
 
-def stack(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFrame, test: pd.DataFrame):
+def stack(stacker, X: pd.DataFrame, y: pd.Series, folds: pd.DataFrame, test: pd.DataFrame, weights=None):
     """(out-of-fold frame, stacker fit on every row, its probability on `test`): what an ensemble,
-    `leadconv.tasks.label_shift` and `leadconv.tasks.candidates` all need from base predictions."""
-    oof = stack_out_of_fold(stacker, X, y, folds)
-    final = clone(stacker).fit(X, y)
+    `leadconv.tasks.label_shift` and `leadconv.tasks.candidates` all need from base predictions.
+    `weights`: as stack_out_of_fold's."""
+    oof = stack_out_of_fold(stacker, X, y, folds, weights)
+    final = clone(stacker).fit(X, y, **weighted(weights, X.index))
     return oof, final, final.predict_proba(test[X.columns])[:, 1]
 
 
