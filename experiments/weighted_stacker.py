@@ -17,9 +17,9 @@ from omegaconf import OmegaConf
 
 from leadconv.components.stackers import LogisticStacker
 from leadconv.components.weighting import TowardFile
-from leadconv.tasks.candidates import CANDIDATES, fitted_runs, judge, kinds_table, read_candidates, render_kinds
+from leadconv.tasks.candidates import CANDIDATES, fitted_runs, judge, read_candidates
 from leadconv.tasks.ensemble import align_oof, stack
-from leadconv.tasks.shifted_judge import judge_shifted, shifted_draws
+from leadconv.tasks.shifted_judge import judge_shifted, kinds_table, render_kinds, shifted_draws
 
 HOLDOUTS, DRAWS = 3, 20
 

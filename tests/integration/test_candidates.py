@@ -116,15 +116,20 @@ def test_both_kinds_of_hold_out_judge_every_candidate_and_weighting_is_fitted_to
     """--mix-draws: each candidate is also judged on files drawn toward the competition file's mix; a
     weighting=toward_file run fits its rows toward the competition file, so it scores otherwise."""
     candidates = tmp_path / "c.yaml"
-    candidates.write_text(f"runs:\n  lgb: {LGB}\n  lgb_toward: {LGB[:-1]}, weighting=toward_file]\n")
+    candidates.write_text(
+        f"runs:\n  lgb: {LGB}\n  lgb_toward: {LGB[:-1]}, weighting=toward_file]\n"
+        "ensembles:\n  stack: {members: [lgb, lgb_toward]}\n"
+        "  stack_toward: {members: [lgb, lgb_toward], weighting: toward_file}\n"
+    )
     result = judge(candidates, tmp_path, "--mix-draws", "1")
     assert result.returncode == 0, result.stderr[-2000:]
     kinds = kinds_rows(result.stdout)
     expected = {"rate 25%", "mix^0.5", "mix", "mix → 35%"}
-    assert set(kinds) == {(name, kind) for name in ("lgb", "lgb_toward") for kind in expected}
+    names = ("lgb", "lgb_toward", "stack", "stack_toward")
+    assert set(kinds) == {(name, kind) for name in names for kind in expected}
     for kind in expected:  # the best F1 of each kind is starred (both, when tied)
-        best = max(kinds[name, kind][3] for name in ("lgb", "lgb_toward"))
-        stars = [name for name in ("lgb", "lgb_toward") if kinds[name, kind][6] == "★"]
+        best = max(kinds[name, kind][3] for name in names)
+        stars = [name for name in names if kinds[name, kind][6] == "★"]
         assert stars and all(kinds[name, kind][3] == best for name in stars)
     for (_, kind), (prior, auc, pr_auc, f1, hindsight, _, _) in kinds.items():
         assert 0.5 < auc <= 1 and 0 < pr_auc <= 1 and 0 <= f1 <= hindsight + 1e-9
@@ -133,3 +138,4 @@ def test_both_kinds_of_hold_out_judge_every_candidate_and_weighting_is_fitted_to
     rates = table_rows(result.stdout)
     assert kinds["lgb", "rate 25%"][3] == pytest.approx(rates["lgb"][2], abs=1e-4)  # the same rate-only draws
     assert rates["lgb_toward"] != rates["lgb"]  # the weights reached the fit
+    assert rates["stack_toward"] != rates["stack"]  # ... and the stacker's

@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 from helpers import compose_config, run_in_process, run_main, runs_of, tiny
 from leadconv import PROJECT_ROOT, schema
 from leadconv.engine.metrics import fold_f1
-from leadconv.errors import DataError
+from leadconv.errors import ConfigError, DataError
 from leadconv.tasks.ensemble import build_ensemble
 from leadconv.tracking.leaderboard import write_leaderboard
 from leadconv.tracking.store import load_object
@@ -88,6 +88,28 @@ def test_stacker_is_cross_validated_on_the_base_runs_folds(base_runs):
     # the logged coefficients are the final stacker's, fit on every out-of-fold row
     weights = stacker.weights()
     assert [run.data.metrics[f"stacker_weight.{c}"] for c in columns] == pytest.approx(weights[columns].tolist())
+
+
+def test_a_stacker_weighted_toward_the_test_file_is_fit_with_those_weights(base_runs):
+    """weighting=toward_file: the final stacker is the one fit on the out-of-fold rows with the weights of the
+    base runs' training rows toward their test file (features only); a stacker that learns nothing is refused."""
+    from hydra.utils import instantiate
+
+    from leadconv.components.weighting import TowardFile
+
+    run = ensemble(BASE_EXPERIMENT, "stacker=logreg", "weighting=toward_file", "weighting.temper=1", "seed=42")
+    assert run.data.tags["weighting"] == "toward_file"
+    matrix = artifact_frame(run.info.run_id, "predictions/base_oof.parquet").set_index("row")
+    columns = run.data.tags["base_run_ids"].split(",")
+    data = instantiate(compose_config(tiny("lightgbm"))[0].dataset).load()  # the base runs' data
+    weights = TowardFile(temper=1, seed=42).weights(data.train, data.test)[matrix.index]
+    stacker = load_object(run.info.run_id, "models/stacker.skops")
+    weighted = stacker.__class__(**stacker.get_params()).fit(matrix[columns], matrix["y_true"], sample_weight=weights)
+    plain = stacker.__class__(**stacker.get_params()).fit(matrix[columns], matrix["y_true"])
+    assert stacker.weights()[columns].tolist() == pytest.approx(weighted.weights()[columns].tolist())
+    assert stacker.weights()[columns].tolist() != pytest.approx(plain.weights()[columns].tolist())
+    with pytest.raises(ConfigError, match="weighting=toward_file needs a stacker that learns"):
+        ensemble(BASE_EXPERIMENT, "stacker=mean", "weighting=toward_file")
 
 
 def test_mean_stacker_is_the_mean_of_the_base_probabilities(base_runs):

@@ -8,6 +8,7 @@ base runs, and its CV F1 is computed exactly as theirs (`score_run`), so the two
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import math
@@ -221,6 +222,7 @@ def ensemble_tags(runs: list[Run], choices: dict[str, str]) -> dict[str, str]:
         "stacker": choices.get("stacker", ""),
         "threshold": choices.get("threshold", ""),
         "prior": choices.get("prior", ""),
+        "weighting": choices.get("weighting", ""),
         "shift": choices.get("shift", ""),
         "cv": first.get("cv", ""),
         **joined,
@@ -253,18 +255,37 @@ def training_data(runs: list[Run]) -> Dataset | None:
     return data
 
 
+def stacking_weights(weighting, data: Dataset | None, rows: pd.Index) -> pd.Series | None:
+    """Per out-of-fold row, what it counts in the stacker's fit: `weighting=`'s weights of the training rows
+    toward the base runs' test file (features only), or None."""
+    if weighting.name == "none":
+        return None
+    if data is None:
+        log.warning("weighting=%s skipped: the base runs' training data cannot be read back", weighting.name)
+        return None
+    weights = weighting.weights(data.train, data.test)
+    return None if weights is None else pd.Series(weights, index=range(len(data.train))).loc[rows]
+
+
 def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     """Select, stack, decide for the test file's prior, score and log; returns the metrics and the run id."""
-    stacker, rule, prior, shift = (build(cfg, group) for group in ("stacker", "threshold", "prior", "shift"))
+    groups = ("stacker", "threshold", "prior", "shift", "weighting")
+    stacker, rule, prior, shift, weighting = (build(cfg, group) for group in groups)
+    if weighting.name != "none" and "sample_weight" not in inspect.signature(stacker.fit).parameters:
+        raise ConfigError(
+            f"weighting={weighting.name} needs a stacker that learns from its rows (stacker=logreg or lightgbm), "
+            f"not {type(stacker).__name__}; or weighting=none"
+        )
     if cfg.select.metric not in OBJECTIVES:
         raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     tracking.setup_from(cfg)
     runs = select_base_runs(cfg.tracking.experiment, cfg.select)
     mixed = check_environments(runs)
     base = load_predictions(runs)
-    oof, final, test_proba = stack(stacker, base.oof, base.y, base.folds, base.test)
-    stacked = per_row(oof)["proba"].loc[base.y.index]
     data = training_data(runs)
+    weights = stacking_weights(weighting, data, base.oof.index)
+    oof, final, test_proba = stack(stacker, base.oof, base.y, base.folds, base.test, weights)
+    stacked = per_row(oof)["proba"].loc[base.y.index]
     decision = decide(rule, prior, oof, test_proba, True, shift, *((data.train, data.test) if data else (None, None)))
     metrics = score_run(oof, rule.validation_threshold(base.y.to_numpy(), stacked.to_numpy()), decision)
     metrics |= {"n_base_runs": len(runs), "n_oof_rows": len(base.y)}

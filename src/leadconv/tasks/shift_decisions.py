@@ -103,8 +103,8 @@ def evaluate(candidate: str, holdouts: int, draws: int, n_jobs: int, cache: Path
     cfg, dataset, splits, fitted = fitted_runs(members, runs, [], holdouts, n_jobs, cache)
     results = []
     for offset, (kept, held) in enumerate(splits):
-        oof, proba = candidate_predictions(candidate, ensembles, fitted, offset)
         train = dataset.train.iloc[kept].reset_index(drop=True)
+        oof, proba = candidate_predictions(candidate, ensembles, fitted, offset, train, dataset.test)
         held_rows, held_y = dataset.train.iloc[held].reset_index(drop=True), dataset.y[held]
         odds = direction_odds(train, held_rows, dataset.test, cfg.seed)
         rng = np.random.default_rng(cfg.seed + offset)

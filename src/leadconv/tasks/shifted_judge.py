@@ -23,7 +23,9 @@ from leadconv.engine.decision import decide
 from leadconv.engine.metrics import per_row
 from leadconv.tasks.shift_draws import KINDS, direction_odds
 
+RATE_KIND = "rate 25%"  # leadconv.tasks.candidates.judge's draws
 SHIFTED_KINDS = ("mix^0.5", "mix", "mix → 35%")
+KIND_SLUGS = {RATE_KIND: "rate25", "mix^0.5": "mix05", "mix": "mix", "mix → 35%": "mix35"}  # MLflow metric prefixes
 NO_BOOTSTRAP = {"check_cuts": [0.25, 0.5], "max_spread": 0.1, "n_bootstrap": 0}
 
 
@@ -75,3 +77,29 @@ def judge_shifted(oof, train, held_rows, held_y, held_proba, drawn, reports: dic
             }
         )
     return pd.DataFrame(out)
+
+
+def kinds_table(draws: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Per candidate and kind of draw: means over draws, then over hold-outs."""
+    metrics = ["true_prior", "auc", "pr_auc", "f1", "best_f1_in_hindsight", "prior_estimate"]
+    per_holdout = draws.groupby(["candidate", "kind", "holdout"])[metrics].mean()
+    table = per_holdout.groupby(["candidate", "kind"]).mean()
+    kinds = [k for k in [RATE_KIND, *SHIFTED_KINDS] if k in table.index.get_level_values("kind")]
+    return table.reindex(pd.MultiIndex.from_product([names, kinds], names=["candidate", "kind"]))
+
+
+def render_kinds(table: pd.DataFrame) -> str:
+    """Both kinds of hold-out side by side; ★ marks the candidate with the best F1 on each kind."""
+    best = table["f1"].groupby("kind").transform("max")
+    lines = [
+        "| candidate | held-out file | true prior | AUC | PR AUC | F1 at the default decision | best F1 in hindsight "
+        "| prior estimate | best on this kind |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for (name, kind), r in table.iterrows():
+        won = "★" if r.f1 == best[name, kind] and len(table.index.levels[0]) > 1 else ""
+        lines.append(
+            f"| {name} | {kind} | {r.true_prior:.3f} | {r.auc:.4f} | {r.pr_auc:.4f} | {r.f1:.4f} | "
+            f"{r.best_f1_in_hindsight:.4f} | {r.prior_estimate:.3f} | {won} |"
+        )
+    return "\n".join(lines) + "\n"
