@@ -11,10 +11,12 @@ file (`weighting=toward_file`'s weights, temper 0.5 and 1). The weights read fea
 """
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 from omegaconf import OmegaConf
 
+from leadconv import PROJECT_ROOT
 from leadconv.components.stackers import LogisticStacker
 from leadconv.components.weighting import TowardFile
 from leadconv.tasks.candidates import CANDIDATES, fitted_runs, judge, read_candidates
@@ -24,10 +26,9 @@ from leadconv.tasks.shifted_judge import judge_shifted, kinds_table, render_kind
 HOLDOUTS, DRAWS = 3, 20
 
 
-def main(name: str, mix_draws: int) -> None:
+def main(name: str, mix_draws: int, cache: Path) -> None:
     runs, ensembles = read_candidates(CANDIDATES)
     members = ensembles[name]["members"]
-    cache = CANDIDATES.parent.parent / "outputs" / "candidates-cache"
     cfg, dataset, splits, fitted = fitted_runs(members, runs, [], HOLDOUTS, 2, cache)
     results = []
     for offset, (kept, held_out) in enumerate(splits):
@@ -57,5 +58,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("ensemble", nargs="?", default="strong_mix_slow")
     parser.add_argument("--mix-draws", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "outputs" / "candidates-cache")
     args = parser.parse_args()
-    main(args.ensemble, args.mix_draws)
+    main(args.ensemble, args.mix_draws, args.cache)
