@@ -23,6 +23,7 @@ def write_candidates(path, members="[lgb, logreg]"):
 
 def search(tmp_path, *extra, trials=2):
     args = ["lgb", "--ensemble", "both", "--trials", str(trials), "--holdouts", "1", "--draws", "3", "--n-jobs", "1"]
+    args += ["--mix-draws", "0"]
     args += ["--candidates", str(write_candidates(tmp_path / "c.yaml")), "--cache", str(tmp_path / "cache")]
     args += ["--storage", f"sqlite:///{tmp_path / 'study.db'}", *extra, *COMMON]
     args += [f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}"]
@@ -35,7 +36,7 @@ def trial_rows(stdout: str) -> dict[str, float]:
 
 def test_trials_are_judged_on_held_out_customers_and_the_study_goes_on(tmp_path):
     sweep = "model.n_estimators=int(interval(5,40))"
-    first = search(tmp_path, sweep, "model.num_leaves=choice(8,31)")
+    first = search(tmp_path, sweep, "model.num_leaves=choice(8,31)", "--mix-draws", "1")
     assert first.returncode == 0, first.stderr[-2000:]
     scores = trial_rows(first.stdout)
     assert set(scores) == {"0", "1"} and all(0 < f1 <= 1 for f1 in scores.values())
@@ -47,8 +48,10 @@ def test_trials_are_judged_on_held_out_customers_and_the_study_goes_on(tmp_path)
     assert best.count("model.n_estimators=") == 1 and "model.n_jobs=1" in best
     assert re.search(r"model\.num_leaves=(8|31)\b", best)
     # trial 0 is the member as it is (the space holds all its settings): the stack's own F1
-    reference = re.search(r"^\| both with lgb as it is \| ([0-9.]+) \|", first.stdout, re.MULTILINE)
+    reference = re.search(r"^\| both with lgb as it is \| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+) \|", first.stdout, re.M)
     assert reference and float(reference[1]) == scores["0"]
+    # judged on both kinds: the objective is the mean of the F1 at 25 % and on the drawn files
+    assert float(reference[1]) == pytest.approx((float(reference[2]) + float(reference[3])) / 2, abs=2e-4)
 
     cache = tmp_path / "cache"
     logreg_fit = {p: p.stat().st_mtime_ns for p in cache.glob("logreg-*")}

@@ -6,8 +6,10 @@
 Each trial replaces run MEMBER of `experiments/candidates.yaml` by the same run with settings drawn
 from its model's `conf/search_space/<model>.yaml` (the first trial: the member as it is, where the
 space holds its settings), and scores ENSEMBLE (a stack MEMBER belongs to) as `make
-stronger-models` does: F1 at the `em` prior estimate on held-out customers resampled to 25 %, the
-mean over hold-outs. The sweeper's `forecast_f1` rewards a higher prior estimate as much as a better
+stronger-models` does, on both kinds of hold-out: F1 at the project's decision on held-out customers
+resampled to 25 %, and on files drawn toward the competition file's mix (`--mix-draws` per kind and
+hold-out; 0: the rate-only draws alone). The objective is the mean of the two (the rate-only F1, and the
+mean over the drawn kinds), so that a gain on one kind that costs the other is not a gain. The sweeper's `forecast_f1` rewards a higher prior estimate as much as a better
 ranking (experiments/stronger_models.md, second round); this objective does not.
 
 A sweep override (choice/interval/range) replaces or adds a dimension; a plain override applies to
@@ -27,7 +29,9 @@ import sys
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import optuna
+import pandas as pd
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 from optuna.distributions import CategoricalDistribution
@@ -38,10 +42,11 @@ from leadconv.sweeps.search_space import as_override, build_space, describe
 from leadconv.sweeps.storage import last_line, open_storage
 from leadconv.tasks.candidates import CANDIDATES, evaluate, read_candidates, summarise
 from leadconv.tasks.label_shift import compose_job
+from leadconv.tasks.shifted_judge import SHIFTED_KINDS
 from leadconv.tracking.log import setup, tracked_run
 from leadconv.utils import task_wrapper
 
-METRICS = ["f1", "auc", "pr_auc", "prior_estimate", "f1_std_over_holdouts"]
+METRICS = ["objective", "f1", "mix_f1", "auc", "mix_auc", "pr_auc", "prior_estimate", "f1_std_over_holdouts"]
 
 
 def split_sweeps(overrides: list[str]) -> tuple[list[str], list[str]]:
@@ -95,29 +100,55 @@ def run_trial(args, study: optuna.Study, runs, ensembles, common, space, base) -
         with tracked_run(run_name=name, tags={"study": args.study_name, "ensemble": args.ensemble}):
             mlflow.log_params({**trial.params, "member": args.member, "common": " ".join(common)})
             draws = evaluate(
-                [args.ensemble], trial_runs, trial_ensembles, common, args.holdouts, args.draws, args.n_jobs, args.cache
+                [args.ensemble],
+                trial_runs,
+                trial_ensembles,
+                common,
+                args.holdouts,
+                args.draws,
+                args.n_jobs,
+                args.cache,
+                mix_draws=args.mix_draws,
             )
-            row = summarise(draws, [args.ensemble]).iloc[0]
+            row = score(draws, args.ensemble)
             mlflow.log_metrics({f"holdout_{metric}": float(row[metric]) for metric in METRICS})
     except BaseException:
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
         raise
     for metric in METRICS:
         trial.set_user_attr(metric, float(row[metric]))
-    study.tell(trial, float(row.f1))
-    print(f"trial {trial.number}: F1 {row.f1:.4f}, AUC {row.auc:.4f}  {describe(trial.params)}", flush=True)
+    study.tell(trial, float(row.objective))
+    print(
+        f"trial {trial.number}: objective {row.objective:.4f} (F1 {row.f1:.4f} at 25 %, {row.mix_f1:.4f} on drawn files), "
+        f"AUC {row.auc:.4f}  {describe(trial.params)}",
+        flush=True,
+    )
+
+
+def score(draws, ensemble: str) -> pd.Series:
+    """The rate-only means (summarise), the drawn files' mean F1 and AUC over their kinds, and the objective."""
+    row = summarise(draws, [ensemble]).iloc[0].copy()
+    drawn = [summarise(draws, [ensemble], kind).iloc[0] for kind in SHIFTED_KINDS if (draws["kind"] == kind).any()]
+    row["mix_f1"] = float(np.mean([r.f1 for r in drawn])) if drawn else float("nan")
+    row["mix_auc"] = float(np.mean([r.auc for r in drawn])) if drawn else float("nan")
+    row["objective"] = (row.f1 + row.mix_f1) / 2 if drawn else row.f1
+    return row
 
 
 def report(study: optuna.Study, reference, ensemble: str, member: str, base: list[str]) -> str:
     done = sorted((t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE), key=lambda t: -t.value)
     lines = [
-        "| trial | F1 at the `em` prior | AUC | PR AUC | settings |",
-        "| --- | --- | --- | --- | --- |",
-        f"| {ensemble} with {member} as it is | {reference.f1:.4f} | {reference.auc:.4f} | {reference.pr_auc:.4f} | |",
+        "| trial | objective | F1 at 25 % | F1 on drawn files | AUC at 25 % | AUC on drawn files | settings |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        f"| {ensemble} with {member} as it is | {reference.objective:.4f} | {reference.f1:.4f} | "
+        f"{reference.mix_f1:.4f} | {reference.auc:.4f} | {reference.mix_auc:.4f} | |",
     ]
     for t in done:
         a = t.user_attrs
-        lines.append(f"| {t.number} | {t.value:.4f} | {a['auc']:.4f} | {a['pr_auc']:.4f} | {describe(t.params)} |")
+        lines.append(
+            f"| {t.number} | {t.value:.4f} | {a['f1']:.4f} | {a.get('mix_f1', float('nan')):.4f} | {a['auc']:.4f} | "
+            f"{a.get('mix_auc', float('nan')):.4f} | {describe(t.params)} |"
+        )
     if done:
         best = base + [as_override(k, v) for k, v in done[0].params.items()]
         lines += ["", f"best trial as a candidate: {member}_t{done[0].number}: [{', '.join(best)}]"]
@@ -132,6 +163,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--trials", type=int, default=20, help="trials to add to the study")
     parser.add_argument("--holdouts", type=int, default=3, help="customer hold-outs (seed, seed+1, ...)")
     parser.add_argument("--draws", type=int, default=20, help="subsets resampled to 25 %% per hold-out")
+    parser.add_argument(
+        "--mix-draws", type=int, default=2, help="files per kind and hold-out drawn toward the competition file's mix"
+    )
     parser.add_argument("--n-jobs", type=int, default=2, help="fits at once (one per hold-out; one thread each)")
     parser.add_argument("--candidates", type=Path, default=CANDIDATES)
     parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "outputs" / "candidates-cache")
@@ -160,11 +194,21 @@ def main(argv: list[str]) -> None:
     # seeded by the trials so far: a resumed study does not draw its first trials again
     study.sampler = optuna.samplers.TPESampler(seed=args.seed + len(study.trials), n_startup_trials=8)
     setup(compose_job(common).tracking.uri, "holdout-search")
-    reference = summarise(
-        evaluate([args.ensemble], runs, ensembles, common, args.holdouts, args.draws, args.n_jobs, args.cache),
-        [args.ensemble],
-    ).iloc[0]
-    print(f"{args.ensemble} as it is: F1 {reference.f1:.4f}, AUC {reference.auc:.4f}", flush=True)
+    reference = score(
+        evaluate(
+            [args.ensemble],
+            runs,
+            ensembles,
+            common,
+            args.holdouts,
+            args.draws,
+            args.n_jobs,
+            args.cache,
+            mix_draws=args.mix_draws,
+        ),
+        args.ensemble,
+    )
+    print(f"{args.ensemble} as it is: objective {reference.objective:.4f}, F1 {reference.f1:.4f}", flush=True)
     for _ in range(args.trials):
         run_trial(args, study, runs, ensembles, common, space, base)
     print(report(study, reference, args.ensemble, args.member, base), flush=True)
