@@ -26,6 +26,7 @@ from sklearn.base import clone
 
 from leadconv import schema
 from leadconv.components.dataset import Dataset
+from leadconv.components.weighting import NoWeighting
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import OBJECTIVES, per_row, score_run
 from leadconv.engine.run import build
@@ -272,10 +273,10 @@ def build_ensemble(cfg: DictConfig, choices: dict[str, str]) -> dict:
     groups = ("stacker", "threshold", "prior", "shift", "weighting")
     stacker, rule, prior, shift, weighting = (build(cfg, group) for group in groups)
     if weighting.name != "none" and "sample_weight" not in inspect.signature(stacker.fit).parameters:
-        raise ConfigError(
-            f"weighting={weighting.name} needs a stacker that learns from its rows (stacker=logreg or lightgbm), "
-            f"not {type(stacker).__name__}; or weighting=none"
+        log.warning(
+            "weighting=%s has no effect: %s learns nothing from its rows", weighting.name, type(stacker).__name__
         )
+        weighting = NoWeighting()
     if cfg.select.metric not in OBJECTIVES:
         raise ConfigError(f"select.metric={cfg.select.metric} is not a run metric; use one of {', '.join(OBJECTIVES)}")
     tracking.setup_from(cfg)
