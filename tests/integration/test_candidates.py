@@ -93,7 +93,7 @@ def test_a_transductive_candidate_counts_the_held_out_rows_features(tmp_path):
 
 def test_per_holdout_f1_is_printed_and_averages_to_the_table(tmp_path):
     candidates = write_candidates(tmp_path / "c.yaml")
-    result = judge(candidates, tmp_path, "--only", "logreg", "--holdouts", "2", "--per-holdout", "--mix-draws", "1")
+    result = judge(candidates, tmp_path, "--only", "logreg", "--holdouts", "2", "--per-holdout")
     assert result.returncode == 0, result.stderr[-2000:]
     f1 = table_rows(result.stdout)["logreg"][2]
     line = next(row for row in result.stdout.splitlines() if row.startswith("| logreg |") and row.count("|") == 5)
@@ -121,7 +121,7 @@ def test_both_kinds_of_hold_out_judge_every_candidate_and_weighting_is_fitted_to
         "ensembles:\n  stack: {members: [lgb, lgb_toward]}\n"
         "  stack_toward: {members: [lgb, lgb_toward], weighting: toward_file}\n"
     )
-    result = judge(candidates, tmp_path, "--mix-draws", "1")
+    result = judge(candidates, tmp_path, "--mix-draws", "1", "--per-holdout")
     assert result.returncode == 0, result.stderr[-2000:]
     kinds = kinds_rows(result.stdout)
     expected = {"rate 25%", "mix^0.5", "mix", "mix → 35%"}
@@ -139,3 +139,6 @@ def test_both_kinds_of_hold_out_judge_every_candidate_and_weighting_is_fitted_to
     assert kinds["lgb", "rate 25%"][3] == pytest.approx(rates["lgb"][2], abs=1e-4)  # the same rate-only draws
     assert rates["lgb_toward"] != rates["lgb"]  # the weights reached the fit
     assert rates["stack_toward"] != rates["stack"]  # ... and the stacker's
+    # the per-hold-out F1 is the rate-only draws' (the drawn files are judged apart)
+    line = next(row for row in result.stdout.splitlines() if row.startswith("| lgb |") and row.count("|") == 4)
+    assert float(line.strip("|").split("|")[1]) == pytest.approx(rates["lgb"][2], abs=1e-4)

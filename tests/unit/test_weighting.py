@@ -23,8 +23,14 @@ def it_units(data):
     return data.train[data.train["business_unit"] == "IT"].sample(300, random_state=0)
 
 
-def test_rows_like_the_file_weigh_more_and_the_weights_keep_mean_one(data):
-    weights = TowardFile(n_splits=3).weights(data.train, it_units(data))
+@pytest.fixture(scope="module")
+def toward_it(data):
+    """The training rows' weights toward the IT file (computed once: several tests read them)."""
+    return TowardFile(n_splits=3).weights(data.train, it_units(data))
+
+
+def test_rows_like_the_file_weigh_more_and_the_weights_keep_mean_one(data, toward_it):
+    weights = toward_it
     like = (data.train["business_unit"] == "IT").to_numpy()
     assert weights.shape == (len(data.train),) and weights.mean() == pytest.approx(1.0)
     assert weights[like].mean() > 3 * weights[~like].mean()
@@ -32,10 +38,9 @@ def test_rows_like_the_file_weigh_more_and_the_weights_keep_mean_one(data):
     assert weights[like].mean() / weights[~like].mean() > flatter[like].mean() / flatter[~like].mean()
 
 
-def test_the_file_s_row_order_does_not_move_the_weights(data):
-    file = it_units(data)
-    first = TowardFile(n_splits=3).weights(data.train, file)
-    assert np.array_equal(first, TowardFile(n_splits=3).weights(data.train, file.sample(frac=1, random_state=1)))
+def test_the_file_s_row_order_does_not_move_the_weights(data, toward_it):
+    shuffled = it_units(data).sample(frac=1, random_state=1)
+    assert np.array_equal(toward_it, TowardFile(n_splits=3).weights(data.train, shuffled))
 
 
 def test_a_file_too_small_and_weighting_none_leave_every_row_at_one(data):
@@ -57,7 +62,7 @@ def test_weighting_that_cannot_reach_the_fit_is_refused_before_any_data_is_read(
         build_components(cfg)
 
 
-def test_fold_models_fit_the_rows_with_their_weights(data):
+def test_fold_models_fit_the_rows_with_their_weights(data, toward_it):
     """Weights of 1 change nothing; weights toward a file change the fold models (they reach every fit)."""
     cfg, _ = compose_config(["dataset=synthetic"])
     features = build_components(cfg).features
@@ -71,5 +76,5 @@ def test_fold_models_fit_the_rows_with_their_weights(data):
 
     plain = oof(None)
     assert np.allclose(oof(np.ones(len(data.train))), plain)
-    toward = oof(TowardFile(n_splits=3).weights(data.train, it_units(data)))
+    toward = oof(toward_it)
     assert not np.allclose(toward, plain)
