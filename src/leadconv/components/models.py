@@ -196,9 +196,8 @@ class _BuiltAtFit(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self.model_ = self._build(X, codes)
-        self.model_.fit(
-            self._inputs(X), codes, sample_weight=sample_weight
-        )  # weighting=: leadconv.components.weighting
+        # sample_weight: the training rows weighted toward the scored file (leadconv.components.weighting)
+        self.model_.fit(self._inputs(X), codes, sample_weight=sample_weight)
         return self
 
     def _checked(self, X):

@@ -1,10 +1,10 @@
 """Decisions and forecasts on held-out customers of every kind of shift (rate only, the competition
 file's mix, both), for each prior estimator with and without the shift diagnosis.
 
-    python -m leadconv.tasks.shift_decisions [--candidate strong_mix_slow] [--holdouts 3] [--draws 2]
+    python -m leadconv.tasks.shift_decisions [--candidate default_stack] [--holdouts 3] [--draws 2]
     make shift-decisions      # writes the table into experiments/shift_decisions.md
 
-The candidate (default: the default suite, stacked) is fitted per customer hold-out exactly as
+The candidate (default: the default suite, stacked as `make submit` stacks it) is fitted per customer hold-out exactly as
 `make stronger-models` fits it, and shares its cache (outputs/candidates-cache/). Each hold-out is
 drawn `--draws` times in each way of `leadconv.tasks.shift_draws`; on every draw each method
 decides as `make submit` would (threshold=prior_shift at its prior), and the table reports the
@@ -169,7 +169,7 @@ def main(argv: list[str]) -> None:
         prog="python -m leadconv.tasks.shift_decisions", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
-        "--candidate", default="strong_mix_slow", help="a run or ensemble of experiments/candidates.yaml"
+        "--candidate", default="default_stack", help="a run or ensemble of experiments/candidates.yaml"
     )
     parser.add_argument("--holdouts", type=int, default=3)
     parser.add_argument("--draws", type=int, default=2, help="draws per kind and hold-out")
