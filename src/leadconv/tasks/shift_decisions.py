@@ -168,9 +168,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m leadconv.tasks.shift_decisions", description=__doc__.split("\n")[0]
     )
-    parser.add_argument(
-        "--candidate", default="default_stack", help="a run or ensemble of experiments/candidates.yaml"
-    )
+    parser.add_argument("--candidate", default="default_stack", help="a run or ensemble of experiments/candidates.yaml")
     parser.add_argument("--holdouts", type=int, default=3)
     parser.add_argument("--draws", type=int, default=2, help="draws per kind and hold-out")
     parser.add_argument("--n-jobs", type=int, default=2, help="runs fitted at once")
