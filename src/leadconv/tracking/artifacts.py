@@ -8,6 +8,7 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
 from leadconv import schema
@@ -26,7 +27,20 @@ def log_dataset(dataset: Dataset) -> None:
             frame, source=source, name=dataset.name, targets=schema.LABEL, digest=dataset.digest
         )
         logged.__dict__["schema"] = schema_of(frame)  # `schema` is a cached_property that scans every value
-    mlflow.log_input(logged, context="training")
+    log_input_once_stored(logged)
+
+
+def log_input_once_stored(logged, attempts: int = 3) -> None:
+    """mlflow.log_input, again when a parallel job stored the same dataset first: MLflow checks whether a
+    dataset exists and then inserts it, so two jobs of one sweep can both insert it and one fails on the
+    store's unique key; the retry finds the row the other job wrote."""
+    for attempt in range(attempts):
+        try:
+            mlflow.log_input(logged, context="training")
+            return
+        except MlflowException as error:
+            if "UNIQUE constraint failed: datasets" not in str(error) or attempt == attempts - 1:
+                raise
 
 
 def schema_of(frame: pd.DataFrame):
