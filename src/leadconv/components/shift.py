@@ -188,9 +188,7 @@ class AdversarialShift:
         )
         if auc < float(self.min_auc):
             return ShiftReport(auc, ones, False, columns, rows=len(scored))
-        # the weights come from a second classifier, of train as it is against the file: see _weights
-        as_is = np.r_[np.full(len(labelled), len(scored) / len(labelled)), np.ones(len(scored))]
-        weights = self._weights(self._cross_fit(X, domain, as_is)[0][: len(labelled)])
+        weights = self._ratio_weights(X, domain, len(labelled))
         report = ShiftReport(auc, weights, True, columns, rows=len(scored))
         if report.effective_rows < int(self.min_effective_rows):
             message = (
@@ -200,6 +198,21 @@ class AdversarialShift:
             log.warning(message)
             return ShiftReport(auc, ones, False, columns, message, len(scored), collapsed=True)
         return report
+
+    def weights_toward(self, labelled: pd.DataFrame, scored: pd.DataFrame) -> np.ndarray:
+        """Per labelled row, its density-ratio weight toward `scored` (mean 1), from features only: what
+        `diagnose` weighs with once the file is diagnosed, and what weighting=toward_file fits with."""
+        scored = in_canonical_order(scored)  # the file's row order must not move the folds, hence the weights
+        both = pd.concat([lead_columns(labelled), lead_columns(scored)], ignore_index=True)
+        X = encoded(clean_distinct(both), self.identifiers)
+        return self._ratio_weights(X, np.r_[np.zeros(len(labelled)), np.ones(len(scored))], len(labelled))
+
+    def _ratio_weights(self, X: pd.DataFrame, domain: np.ndarray, n_labelled: int) -> np.ndarray:
+        """The weights come from a second classifier, of train as it is against the file (see _weights);
+        both sides weigh the same in its fit."""
+        n_scored = len(domain) - n_labelled
+        as_is = np.r_[np.full(n_labelled, n_scored / n_labelled), np.ones(n_scored)]
+        return self._weights(self._cross_fit(X, domain, as_is)[0][:n_labelled])
 
     def _weights(self, proba: np.ndarray) -> np.ndarray:
         """Density ratio file / train from the odds of a classifier of train as it is against the file,

@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadconv.components.cleaning import clean_distinct
-from leadconv.components.shift import IDENTIFIERS, AdversarialShift, encoded, in_canonical_order, lead_columns
+from leadconv.components.shift import IDENTIFIERS, AdversarialShift
 
 
 class NoWeighting:
@@ -72,14 +71,12 @@ class TowardFile:
         self.check_params()
         if len(scored) < int(self.min_rows):
             return None
-        scored = in_canonical_order(scored)  # the file's row order must not move the folds, hence the weights
-        X = encoded(
-            clean_distinct(pd.concat([lead_columns(train), lead_columns(scored)], ignore_index=True)), self.identifiers
-        )
-        domain = np.r_[np.zeros(len(train)), np.ones(len(scored))]
-        as_is = np.r_[np.full(len(train), len(scored) / len(train)), np.ones(len(scored))]  # both sides weigh the same
         shift = AdversarialShift(
-            max_weight=self.max_weight, temper=self.temper, n_splits=self.n_splits, seed=self.seed, n_jobs=self.n_jobs
+            max_weight=self.max_weight,
+            temper=self.temper,
+            n_splits=self.n_splits,
+            identifiers=self.identifiers,
+            seed=self.seed,
+            n_jobs=self.n_jobs,
         )
-        proba, _ = shift._cross_fit(X, domain, as_is)
-        return shift._weights(proba[: len(train)])
+        return shift.weights_toward(train, scored)

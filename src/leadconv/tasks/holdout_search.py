@@ -99,18 +99,7 @@ def run_trial(args, study: optuna.Study, runs, ensembles, common, space, base) -
     try:
         with tracked_run(run_name=name, tags={"study": args.study_name, "ensemble": args.ensemble}):
             mlflow.log_params({**trial.params, "member": args.member, "common": " ".join(common)})
-            draws = evaluate(
-                [args.ensemble],
-                trial_runs,
-                trial_ensembles,
-                common,
-                args.holdouts,
-                args.draws,
-                args.n_jobs,
-                args.cache,
-                mix_draws=args.mix_draws,
-            )
-            row = score(draws, args.ensemble)
+            row = judge_ensemble(args, trial_runs, trial_ensembles, common)
             mlflow.log_metrics({f"holdout_{metric}": float(row[metric]) for metric in METRICS})
     except BaseException:
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
@@ -123,6 +112,22 @@ def run_trial(args, study: optuna.Study, runs, ensembles, common, space, base) -
         f"AUC {row.auc:.4f}  {describe(trial.params)}",
         flush=True,
     )
+
+
+def judge_ensemble(args, runs, ensembles, common: list[str]) -> pd.Series:
+    """`args.ensemble` judged on both kinds of hold-out, as `score` sums it up."""
+    draws = evaluate(
+        [args.ensemble],
+        runs,
+        ensembles,
+        common,
+        args.holdouts,
+        args.draws,
+        args.n_jobs,
+        args.cache,
+        mix_draws=args.mix_draws,
+    )
+    return score(draws, args.ensemble)
 
 
 def score(draws, ensemble: str) -> pd.Series:
@@ -194,20 +199,7 @@ def main(argv: list[str]) -> None:
     # seeded by the trials so far: a resumed study does not draw its first trials again
     study.sampler = optuna.samplers.TPESampler(seed=args.seed + len(study.trials), n_startup_trials=8)
     setup(compose_job(common).tracking.uri, "holdout-search")
-    reference = score(
-        evaluate(
-            [args.ensemble],
-            runs,
-            ensembles,
-            common,
-            args.holdouts,
-            args.draws,
-            args.n_jobs,
-            args.cache,
-            mix_draws=args.mix_draws,
-        ),
-        args.ensemble,
-    )
+    reference = judge_ensemble(args, runs, ensembles, common)
     print(f"{args.ensemble} as it is: objective {reference.objective:.4f}, F1 {reference.f1:.4f}", flush=True)
     for _ in range(args.trials):
         run_trial(args, study, runs, ensembles, common, space, base)

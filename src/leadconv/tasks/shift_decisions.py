@@ -26,16 +26,15 @@ from sklearn.metrics import f1_score, roc_auc_score
 from leadconv import PROJECT_ROOT
 from leadconv.components.priors import BBSE, EM, PCC, FixedPrior
 from leadconv.components.quapy_priors import METHODS, QuaPyPrior
-from leadconv.components.shift import AdversarialShift
 from leadconv.components.thresholds import ExpectedF1, PriorShift, best_f1_threshold
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import per_row
 from leadconv.tasks.candidates import CANDIDATES, candidate_predictions, fitted_runs, read_candidates
+from leadconv.tasks.label_shift import CHECK
 from leadconv.tasks.shift_draws import KINDS, direction_odds
-from leadconv.tasks.shifted_judge import Diagnosed
+from leadconv.tasks.shifted_judge import Diagnosed, diagnose_draw
 from leadconv.utils import replace_block, task_wrapper
 
-CHECK = {"check_cuts": [0.25, 0.5], "max_spread": 0.1, "n_bootstrap": 100}  # as conf/prior/*.yaml
 ESTIMATORS = {
     "em": lambda: EM(**CHECK),
     "bbse cut 0.5": lambda: BBSE(cuts=[0.5], **CHECK),
@@ -55,10 +54,7 @@ def judge_draw(oof, train, y, proba, scored, estimators=ESTIMATORS) -> list[dict
     `train`: the features of the rows `oof` validates, by position."""
     rule, rows = PriorShift(test_prior="auto"), per_row(oof)
     labelled = train.iloc[rows.index.to_numpy()].reset_index(drop=True)
-    first = EM(**{**CHECK, "n_bootstrap": 0}).estimate(
-        rows["y_true"].to_numpy(), rows["proba"].to_numpy(), proba, False
-    )
-    report = AdversarialShift().diagnose(labelled, rows["y_true"].to_numpy(), scored, first.value)
+    report = diagnose_draw(rows, labelled, proba, scored)
     common = {
         "true_prior": y.mean(),
         "auc": roc_auc_score(y, proba),

@@ -21,12 +21,13 @@ from leadconv.components.shift import AdversarialShift
 from leadconv.components.thresholds import PriorShift, best_f1_threshold
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import per_row
+from leadconv.tasks.label_shift import CHECK
 from leadconv.tasks.shift_draws import KINDS, direction_odds
 
 RATE_KIND = "rate 25%"  # leadconv.tasks.candidates.judge's draws
 SHIFTED_KINDS = ("mix^0.5", "mix", "mix → 35%")
 KIND_SLUGS = {RATE_KIND: "rate25", "mix^0.5": "mix05", "mix": "mix", "mix → 35%": "mix35"}  # MLflow metric prefixes
-NO_BOOTSTRAP = {"check_cuts": [0.25, 0.5], "max_spread": 0.1, "n_bootstrap": 0}
+NO_BOOTSTRAP = {**CHECK, "n_bootstrap": 0}
 
 
 class Diagnosed:
@@ -48,6 +49,13 @@ def shifted_draws(
     return [(kind, draw, KINDS[kind](held_y, odds, rng)) for kind in SHIFTED_KINDS for draw in range(draws)]
 
 
+def diagnose_draw(rows: pd.DataFrame, labelled: pd.DataFrame, proba, scored: pd.DataFrame):
+    """The shift diagnosis of one drawn file, as `make submit` makes it: the out-of-fold rows `rows`
+    (features `labelled`) against `scored`, rebalanced to the plain `em` estimate of the file's prior."""
+    first = EM(**NO_BOOTSTRAP).estimate(rows["y_true"].to_numpy(), rows["proba"].to_numpy(), proba, False)
+    return AdversarialShift().diagnose(labelled, rows["y_true"].to_numpy(), scored, first.value)
+
+
 def judge_shifted(oof, train, held_rows, held_y, held_proba, drawn, reports: dict) -> pd.DataFrame:
     """One row per drawn file: ranking and the project's decision there. `train`: the features of the rows
     `oof` validates, by position; `reports`: the diagnoses made so far, filled in (shared by candidates)."""
@@ -59,8 +67,7 @@ def judge_shifted(oof, train, held_rows, held_y, held_proba, drawn, reports: dic
         scored = held_rows.iloc[subset].reset_index(drop=True)
         key = (kind, draw, len(rows))
         if key not in reports:
-            first = EM(**NO_BOOTSTRAP).estimate(rows["y_true"].to_numpy(), rows["proba"].to_numpy(), proba, False)
-            reports[key] = AdversarialShift().diagnose(labelled, rows["y_true"].to_numpy(), scored, first.value)
+            reports[key] = diagnose_draw(rows, labelled, proba, scored)
         decision = decide(
             PriorShift(test_prior="auto"), EM(**NO_BOOTSTRAP), oof, proba, False, Diagnosed(reports[key]), train, scored
         )
