@@ -63,10 +63,11 @@ def draw(world, kind: str, seed: int = 0) -> np.ndarray:
     return rng.choice(len(chance), 1000, replace=False, p=chance / chance.sum())
 
 
-def decide_for(world, rows, shift=None):
-    scored = world["pool"].iloc[rows].reset_index(drop=True)
+def decide_for(world, rows, shift=None, scored=True):
+    """`scored=False`: the file's rows are not shown, so its repeated leads are not seen either."""
+    features = world["pool"].iloc[rows].reset_index(drop=True) if scored else None
     proba = world["pool_proba"][rows]
-    return decide(PriorShift(), EM(n_bootstrap=50), world["oof"], proba, True, shift, world["train"], scored)
+    return decide(PriorShift(), EM(n_bootstrap=50), world["oof"], proba, True, shift, world["train"], features)
 
 
 def test_diagnosis_tells_a_rate_change_from_another_mix_and_the_prior_holds_under_both(world):
@@ -97,6 +98,33 @@ def test_weighted_forecast_equals_f1_on_a_physically_resampled_copy():
     weighted = fold_f1(oof, 0.5, 0.35, pd.Series(copies.astype(float)))
     copy = oof.loc[np.repeat(np.arange(400), copies)]
     assert weighted.to_numpy() == pytest.approx(fold_f1(copy, 0.5, 0.35).to_numpy())
+
+
+def test_a_file_that_repeats_few_leads_gets_an_interval_as_wide_as_its_few_leads(world):
+    """Files of 1,000 rows made of 40 leads (30 % converted) repeated 25 times: F1 there rests on 40 leads.
+    The interval read from the file's repeats covers the F1 reached about as often as it says (90 %); the
+    one that takes the rows for 1,000 distinct leads is far too narrow. A file of distinct leads is unchanged."""
+    rng = np.random.default_rng(5)
+    hashes = pd.util.hash_pandas_object(lead_columns(world["pool"]), index=False)
+    alone = np.flatnonzero(~hashes.duplicated(keep=False).to_numpy())  # rows no other row repeats
+    covered, covered_blind, widths = [], [], []
+    for _ in range(12):
+        leads = rng.choice(np.intersect1d(resample(world["pool_y"], 0.3, rng), alone), 40, replace=False)
+        rows = np.repeat(leads, 25)
+        repeated, blind = decide_for(world, rows), decide_for(world, rows, scored=False)
+        f1 = f1_score(world["pool_y"][rows], world["pool_proba"][rows] >= repeated.threshold, zero_division=0.0)
+        covered.append(repeated.forecast_low <= f1 <= repeated.forecast_high)
+        covered_blind.append(blind.forecast_low <= f1 <= blind.forecast_high)
+        widths.append((repeated.forecast_high - repeated.forecast_low, blind.forecast_high - blind.forecast_low))
+        assert repeated.effective_leads == pytest.approx(40) and repeated.metrics()["test_effective_leads"] == 40
+        assert "its F1 rests on 40 leads" in repeated.summary()
+    assert np.mean(covered) >= 0.75 > np.mean(covered_blind)
+    wide, narrow = np.mean(widths, axis=0)
+    assert wide > 2 * narrow
+    distinct = alone[:1000]
+    assert decide_for(world, distinct).forecast_interval == decide_for(world, distinct, scored=False).forecast_interval
+    assert decide_for(world, distinct).effective_leads == pytest.approx(1000)
+    assert "rests on" not in decide_for(world, distinct).summary()
 
 
 def test_a_file_too_small_to_diagnose_decides_as_before_with_a_warning(world, caplog):

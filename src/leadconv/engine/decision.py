@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from leadconv.components.priors import PriorEstimate, as_rate, prior_shift_weights
-from leadconv.components.shift import ShiftReport
+from leadconv.components.shift import ShiftReport, lead_columns
 from leadconv.engine.metrics import fold_f1, per_row
 
 FORECAST_BOOTSTRAP = 200
 FORECAST_CONFIDENCE = 0.9
+FEW_LEADS = 0.5  # a file whose effective leads are fewer than this share of its rows is said to repeat them
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Decision:
     forecast_low: float = float("nan")  # bootstrap interval of the F1 the file gets (rows, weights, prior)
     forecast_high: float = float("nan")
     shift: ShiftReport = field(default_factory=lambda: ShiftReport(float("nan"), np.ones(0), False))
+    effective_leads: float = float("nan")  # Kish's effective size of the scored file, its identical rows one lead
 
     @property
     def forecast_interval(self) -> tuple[float, float]:
@@ -48,6 +50,7 @@ class Decision:
             "forecast_f1_low": self.forecast_low,
             "forecast_f1_high": self.forecast_high,
             "test_positive_rate": self.predicted_positive_rate,
+            "test_effective_leads": self.effective_leads,
         } | ({} if np.isnan(self.shift.auc) else self.shift.metrics())
 
     def tags(self) -> dict[str, str]:
@@ -69,6 +72,8 @@ class Decision:
             forecast = f"forecast F1 {self.forecast_f1:.4f} [{low:.3f}, {high:.3f}]"
         else:
             forecast = f"forecast F1 somewhere in [{low:.3f}, {high:.3f}] (few labelled rows resemble this file)"
+        if self.effective_leads < FEW_LEADS * self.shift.rows:
+            forecast += f" (the file repeats its rows: its F1 rests on {self.effective_leads:,.0f} leads)"
         shift = "" if np.isnan(self.shift.auc) else f" | {self.shift.summary()}"
         return (
             f"{forecast} at test prior "
@@ -115,10 +120,24 @@ def decide(
     row_weights = None if weights is None else pd.Series(weights, index=rows.index)
     folds = fold_f1(oof, threshold, prior.value, row_weights)
     rate = float(np.mean(proba >= threshold)) if len(proba) else float("nan")
-    low, high = (
-        forecast_interval(y, oof_proba, threshold, prior, weights, len(proba)) if bootstrap else (np.nan, np.nan)
-    )
-    return Decision(threshold, prior, float(folds.mean()), float(folds.std(ddof=0)), rate, low, high, report)
+    counts = lead_counts(scored, len(proba))
+    low, high = forecast_interval(y, oof_proba, threshold, prior, weights, counts) if bootstrap else (np.nan, np.nan)
+    forecast, spread = float(folds.mean()), float(folds.std(ddof=0))
+    return Decision(threshold, prior, forecast, spread, rate, low, high, report, kish_size(counts))
+
+
+def lead_counts(scored: pd.DataFrame | None, n_scored: int) -> np.ndarray:
+    """How many rows of the scored file each distinct lead fills (rows alike in every lead column are one
+    lead); one row each when the file's columns are not known."""
+    columns = None if scored is None or len(scored) != n_scored else lead_columns(scored)
+    if columns is None or columns.shape[1] == 0:
+        return np.ones(n_scored, dtype=int)
+    return pd.util.hash_pandas_object(columns, index=False).value_counts().to_numpy()
+
+
+def kish_size(counts: np.ndarray) -> float:
+    """Kish's effective sample size of rows repeated `counts` times: what the file's F1 rests on."""
+    return float(counts.sum() ** 2 / np.sum(counts**2)) if len(counts) else float("nan")
 
 
 def diagnose(shift, estimator, rows: pd.DataFrame, labelled, scored, proba) -> ShiftReport:
@@ -132,23 +151,26 @@ def diagnose(shift, estimator, rows: pd.DataFrame, labelled, scored, proba) -> S
     return shift.diagnose(features, y, scored, first.value)
 
 
-def forecast_interval(y, proba, threshold: float, prior: PriorEstimate, weights, n_scored: int, seed: int = 0):
-    """The F1 a file of `n_scored` rows gets at `threshold`, as a bootstrap interval: the labelled rows
-    are redrawn (and with them the weights), a prior is drawn from the estimate's interval, and a file
-    of `n_scored` rows is drawn from the rows weighted to that mix and prior."""
+def forecast_interval(y, proba, threshold: float, prior: PriorEstimate, weights, counts, seed: int = 0):
+    """The F1 the scored file gets at `threshold`, as a bootstrap interval: the labelled rows are redrawn
+    (and with them the weights), a prior is drawn from the estimate's interval, and a file of as many
+    leads as the scored file is drawn from the rows weighted to that mix and prior, each lead filling as
+    many rows as one of the file's (`counts`). Why the counts: a file that repeats a few leads hundreds
+    of times rests on those few, and its F1 varies far more than that of as many distinct leads."""
     rng = np.random.default_rng(seed)
     weights = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     spread = max(prior.high - prior.low, 0.0) / (2 * 1.645)  # the 90 % interval as a normal's sd
     predicted, f1s = proba >= threshold, []
+    counts = np.asarray(counts, float) if len(counts) else np.ones(1)  # an empty file: one row, as a file of one
     for _ in range(FORECAST_BOOTSTRAP):
         i = rng.integers(0, len(y), len(y))
         if y[i].min() == y[i].max():
             continue
         drawn_prior = float(np.clip(rng.normal(prior.value, spread), 1e-3, 1 - 1e-3))
         chance = prior_shift_weights(y[i], drawn_prior, weights=weights[i])
-        file_rows = i[rng.choice(len(i), max(n_scored, 1), p=chance / chance.sum())]
-        tp = np.sum(predicted[file_rows] & (y[file_rows] == 1))
-        f1s.append(2 * tp / max(predicted[file_rows].sum() + (y[file_rows] == 1).sum(), 1))
+        leads = i[rng.choice(len(i), len(counts), p=chance / chance.sum())]
+        hit, positive = counts * predicted[leads], counts * (y[leads] == 1)
+        f1s.append(2 * np.sum(hit * (y[leads] == 1)) / max(hit.sum() + positive.sum(), 1))
     if not f1s:
         return float("nan"), float("nan")
     tail = (1 - FORECAST_CONFIDENCE) / 2

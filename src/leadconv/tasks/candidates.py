@@ -135,6 +135,7 @@ def judge(oof: pd.DataFrame, held_y, held_proba, draws: int, seed: int, rules=No
                 "best_f1_in_hindsight": f1_score(y, proba >= best_f1_threshold(y, proba)),
                 "prior_estimate": decision.prior.value,
                 "forecast_f1": decision.forecast_f1,
+                "effective_leads": decision.effective_leads,
             }
             | {
                 f"f1_{name}": f1_score(y, other(oof_y, oof_proba, proba, decision.prior.value))

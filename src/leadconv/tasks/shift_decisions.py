@@ -27,7 +27,7 @@ from leadconv import PROJECT_ROOT
 from leadconv.components.priors import BBSE, EM, PCC, FixedPrior
 from leadconv.components.quapy_priors import METHODS, QuaPyPrior
 from leadconv.components.thresholds import ExpectedF1, PriorShift, best_f1_threshold
-from leadconv.engine.decision import decide
+from leadconv.engine.decision import decide, kish_size, lead_counts
 from leadconv.engine.metrics import per_row
 from leadconv.tasks.candidates import CANDIDATES, candidate_predictions, fitted_runs, read_candidates
 from leadconv.tasks.label_shift import CHECK
@@ -62,6 +62,7 @@ def judge_draw(oof, train, y, proba, scored, estimators=ESTIMATORS) -> list[dict
         "shift_auc": report.auc,
         "shifted": report.shifted,
         "effective_rows": report.effective_rows,
+        "effective_leads": kish_size(lead_counts(scored, len(y))),
     }
     methods = [
         (f"{name}{' + shift' if shift else ''}", make, shift, rule)
@@ -136,6 +137,7 @@ def summarise(draws: pd.DataFrame) -> pd.DataFrame:
             shift_auc=("shift_auc", "mean"),
             shifted=("shifted", "mean"),
             effective_rows=("effective_rows", "mean"),
+            effective_leads=("effective_leads", "mean"),
         )
         .reset_index()
     )
@@ -147,14 +149,15 @@ def render(table: pd.DataFrame, command: str) -> str:
         "",
         "| kind | method | true prior | estimate | max abs. error | F1 reached | best F1 in hindsight | gap "
         "| forecast F1 | mean abs. forecast error | interval covers F1 | interval width | AUC | shift AUC "
-        "| diagnosed shifted | effective rows |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| diagnosed shifted | effective rows | effective leads of the file |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in table.itertuples():
         lines.append(
             f"| {r.kind} | {r.method} | {r.true_prior:.3f} | {r.estimate:.3f} | {r.max_abs_error:.3f} | {r.f1:.3f} "
             f"| {r.best:.3f} | {r.gap:.3f} | {r.forecast_f1:.3f} | {r.mean_abs_forecast_error:.3f} | {r.covered:.0%} "
-            f"| {r.width:.3f} | {r.auc:.3f} | {r.shift_auc:.3f} | {r.shifted:.0%} | {r.effective_rows:,.0f} |"
+            f"| {r.width:.3f} | {r.auc:.3f} | {r.shift_auc:.3f} | {r.shifted:.0%} | {r.effective_rows:,.0f} "
+            f"| {r.effective_leads:,.0f} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -81,6 +81,7 @@ def judge_shifted(oof, train, held_rows, held_y, held_proba, drawn, reports: dic
                 "best_f1_in_hindsight": f1_score(y, proba >= best_f1_threshold(y, proba)),
                 "prior_estimate": decision.prior.value,
                 "forecast_f1": decision.forecast_f1,
+                "effective_leads": decision.effective_leads,
             }
         )
     return pd.DataFrame(out)
@@ -88,7 +89,7 @@ def judge_shifted(oof, train, held_rows, held_y, held_proba, drawn, reports: dic
 
 def kinds_table(draws: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Per candidate and kind of draw: means over draws, then over hold-outs."""
-    metrics = ["true_prior", "auc", "pr_auc", "f1", "best_f1_in_hindsight", "prior_estimate"]
+    metrics = ["true_prior", "auc", "pr_auc", "f1", "best_f1_in_hindsight", "prior_estimate", "effective_leads"]
     per_holdout = draws.groupby(["candidate", "kind", "holdout"])[metrics].mean()
     table = per_holdout.groupby(["candidate", "kind"]).mean()
     kinds = [k for k in [RATE_KIND, *SHIFTED_KINDS] if k in table.index.get_level_values("kind")]
@@ -96,17 +97,18 @@ def kinds_table(draws: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 
 def render_kinds(table: pd.DataFrame) -> str:
-    """Both kinds of hold-out side by side; ★ marks the candidate with the best F1 on each kind."""
+    """Both kinds of hold-out side by side; ★ marks the candidate with the best F1 on each kind. Effective
+    leads: Kish's size of a drawn file whose leads repeat (drawn with replacement), what its F1 rests on."""
     best = table["f1"].groupby("kind").transform("max")
     lines = [
         "| candidate | held-out file | true prior | AUC | PR AUC | F1 at the default decision | best F1 in hindsight "
-        "| prior estimate | best on this kind |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| prior estimate | effective leads | best on this kind |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for (name, kind), r in table.iterrows():
         won = "★" if r.f1 == best[name, kind] and len(table.index.levels[0]) > 1 else ""
         lines.append(
             f"| {name} | {kind} | {r.true_prior:.3f} | {r.auc:.4f} | {r.pr_auc:.4f} | {r.f1:.4f} | "
-            f"{r.best_f1_in_hindsight:.4f} | {r.prior_estimate:.3f} | {won} |"
+            f"{r.best_f1_in_hindsight:.4f} | {r.prior_estimate:.3f} | {r.effective_leads:,.0f} | {won} |"
         )
     return "\n".join(lines) + "\n"

@@ -186,6 +186,7 @@ def sidecar(run: Run, input_path: Path, out: pd.DataFrame, decision: Decision, c
         "forecast_f1": decision.forecast_f1,
         "forecast_f1_std": decision.forecast_f1_std,
         "forecast_f1_interval": [v if np.isfinite(v) else None for v in decision.forecast_interval],
+        "effective_leads": decision.effective_leads if np.isfinite(decision.effective_leads) else None,
         **decision.shift.sidecar(),
         "predicted_positive_rate": float((out[schema.LABEL] == "True").mean()),
         "ensemble_cv_f1": run.data.metrics.get("cv_f1"),
