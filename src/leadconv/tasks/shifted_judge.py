@@ -87,12 +87,12 @@ def judge_shifted(oof, train, held_rows, held_y, held_proba, drawn, reports: dic
     return pd.DataFrame(out)
 
 
-def kinds_table(draws: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Per candidate and kind of draw: means over draws, then over hold-outs."""
+def kinds_table(draws: pd.DataFrame, names: list[str], kinds=(RATE_KIND, *SHIFTED_KINDS)) -> pd.DataFrame:
+    """Per candidate and kind of draw (`kinds`, in that order): means over draws, then over hold-outs."""
     metrics = ["true_prior", "auc", "pr_auc", "f1", "best_f1_in_hindsight", "prior_estimate", "effective_leads"]
     per_holdout = draws.groupby(["candidate", "kind", "holdout"])[metrics].mean()
     table = per_holdout.groupby(["candidate", "kind"]).mean()
-    kinds = [k for k in [RATE_KIND, *SHIFTED_KINDS] if k in table.index.get_level_values("kind")]
+    kinds = [k for k in kinds if k in table.index.get_level_values("kind")]
     return table.reindex(pd.MultiIndex.from_product([names, kinds], names=["candidate", "kind"]))
 
 
