@@ -5,6 +5,7 @@ import textwrap
 import pytest
 
 from helpers import run_main, run_script
+from leadconv.tasks.shifted_judge import KIND_SLUGS
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +38,7 @@ def table_rows(stdout: str) -> dict[str, list[float]]:
     rows = {}
     for line in stdout.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 10 and cells[0] not in {"candidate", "---"}:
+        if len(cells) == 10 and cells[0] not in {"candidate", "---"} and cells[1] not in KIND_SLUGS:
             rows[cells[0]] = [float(c) for c in cells[2:]]
     return rows
 
@@ -103,12 +104,13 @@ def test_per_holdout_f1_is_printed_and_averages_to_the_table(tmp_path):
 
 
 def kinds_rows(stdout: str) -> dict[tuple[str, str], list]:
-    """The both-kinds table: (candidate, held-out file) -> [true prior, AUC, PR AUC, F1, hindsight, prior, star]."""
+    """The both-kinds table: (candidate, held-out file) -> [true prior, AUC, PR AUC, F1, hindsight, prior,
+    effective leads, star]."""
     rows = {}
     for line in stdout.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 9 and cells[0] not in {"candidate", "---"}:
-            rows[cells[0], cells[1]] = [*(float(c) for c in cells[2:8]), cells[8]]
+        if len(cells) == 10 and cells[1] in KIND_SLUGS:
+            rows[cells[0], cells[1]] = [*(float(c.replace(",", "")) for c in cells[2:9]), cells[9]]
     return rows
 
 
@@ -129,12 +131,14 @@ def test_both_kinds_of_hold_out_judge_every_candidate_and_weighting_is_fitted_to
     assert set(kinds) == {(name, kind) for name in names for kind in expected}
     for kind in expected:  # the best F1 of each kind is starred (both, when tied)
         best = max(kinds[name, kind][3] for name in names)
-        stars = [name for name in names if kinds[name, kind][6] == "★"]
+        stars = [name for name in names if kinds[name, kind][7] == "★"]
         assert stars and all(kinds[name, kind][3] == best for name in stars)
-    for (_, kind), (prior, auc, pr_auc, f1, hindsight, _, _) in kinds.items():
-        assert 0.5 < auc <= 1 and 0 < pr_auc <= 1 and 0 <= f1 <= hindsight + 1e-9
+    for (_, kind), (prior, auc, pr_auc, f1, hindsight, _, leads, _) in kinds.items():
+        assert 0.5 < auc <= 1 and 0 < pr_auc <= 1 and 0 <= f1 <= hindsight + 1e-9 and leads >= 1
         assert prior == pytest.approx(0.25, abs=0.01) if kind == "rate 25%" else 0 < prior < 1
     assert kinds["lgb", "mix → 35%"][0] == pytest.approx(0.35, abs=0.01)
+    # drawn with replacement, the untempered odds repeat the most file-like leads more than the tempered ones
+    assert kinds["lgb", "mix"][6] < kinds["lgb", "mix^0.5"][6]
     rates = table_rows(result.stdout)
     assert kinds["lgb", "rate 25%"][3] == pytest.approx(rates["lgb"][2], abs=1e-4)  # the same rate-only draws
     assert rates["lgb_toward"] != rates["lgb"]  # the weights reached the fit
