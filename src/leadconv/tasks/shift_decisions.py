@@ -26,6 +26,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from leadconv import PROJECT_ROOT
 from leadconv.components.priors import BBSE, EM, PCC, FixedPrior
 from leadconv.components.quapy_priors import METHODS, QuaPyPrior
+from leadconv.components.shift import NoShift
 from leadconv.components.thresholds import ExpectedF1, PriorShift, best_f1_threshold
 from leadconv.engine.decision import decide, kish_size, lead_counts
 from leadconv.engine.metrics import per_row
@@ -77,7 +78,8 @@ def judge_draw(oof, train, y, proba, scored, estimators=ESTIMATORS) -> list[dict
     ]
     out = []
     for name, make, shift, chosen_rule in methods:
-        extra = (Diagnosed(report), train, scored) if shift else (None, None, None)
+        # shift=none as make submit runs it: no weights, but the file is shown (its repeated leads count)
+        extra = (Diagnosed(report) if shift else NoShift(), train, scored)
         decision = decide(chosen_rule, make(), oof, proba, True, *extra)
         f1 = f1_score(y, proba >= decision.threshold)
         out.append(
