@@ -37,3 +37,32 @@ def test_a_benchmarked_run_is_read_from_the_store_not_from_its_output(mlflow_sto
     summary = run_summary(run)
     assert summary.startswith(f"CV F1 {run.data.metrics['cv_f1']:.4f}") and summary.endswith(run.info.run_id)
     assert run.info.run_id in result.stdout + result.stderr  # the same run the process reported
+
+
+def test_the_submit_section_states_the_default_suite_s_last_both_kinds_figures(tmp_path):
+    """The latest stronger-models run of the default candidate that judged the drawn files is the one shown;
+    a later run without drawn files, or another candidate's, is not; an empty store says how to measure."""
+    import mlflow
+
+    from leadconv.bench.submit import both_kinds, render
+    from leadconv.tasks.shifted_judge import DEFAULT_CANDIDATE, last_measured
+
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    assert last_measured(uri) is None and "--only default_stack" in both_kinds(None)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment("stronger-models")
+    logged = [
+        (DEFAULT_CANDIDATE, {"rate25_f1": 0.84, "rate25_auc": 0.97, "mix_f1": 0.52, "mix_auc": 0.88}),
+        ("other", {"rate25_f1": 0.99, "mix_f1": 0.99}),
+        (DEFAULT_CANDIDATE, {"rate25_f1": 0.85}),  # judged on rate-only draws only
+    ]
+    for candidate, metrics in logged:
+        with mlflow.start_run(tags={"candidate": candidate, "holdouts": "3"}):
+            mlflow.log_metrics(metrics)
+    measured = last_measured(uri)
+    assert measured["kinds"]["rate 25%"]["f1"] == 0.84 and measured["kinds"]["mix"]["auc"] == 0.88
+    suite = {"seconds": 600.0, "largest_gib": 1.6, "total_gib": 3.0}
+    sidecar = {"test_prior_estimate": 0.22, "prior_method": "em", "threshold": 0.1, "predicted_positive_rate": 0.28}
+    text = render(suite, {**suite, "seconds": 30.0}, sidecar | {"forecast_f1": 0.68}, [], measured)
+    assert "rate 25% 0.840 (AUC 0.970); mix 0.520 (AUC 0.880)" in text and "3 hold-outs" in text
+    assert "mix^0.5" not in text  # not measured: not shown

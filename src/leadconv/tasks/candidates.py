@@ -230,7 +230,9 @@ def summarise(draws: pd.DataFrame, names: list[str], kind: str = RATE_KIND) -> p
     return table.loc[names]
 
 
-def log_to_mlflow(table: pd.DataFrame, kinds: pd.DataFrame, runs, ensembles, common, holdouts: int, draws: int) -> None:
+def log_to_mlflow(
+    table: pd.DataFrame, kinds: pd.DataFrame, runs, ensembles, common, holdouts: int, draws: int, mix_draws: int
+) -> None:
     cfg = compose_job(common)
     setup(cfg.tracking.uri, "stronger-models")
     for name, row in table.iterrows():
@@ -240,7 +242,8 @@ def log_to_mlflow(table: pd.DataFrame, kinds: pd.DataFrame, runs, ensembles, com
             for kind, values in kinds.loc[name].iterrows()
             for metric, value in values.items()
         }
-        with tracked_run(run_name=name, tags={"candidate": name, "holdouts": str(holdouts), "draws": str(draws)}):
+        tags = {"candidate": name, "holdouts": str(holdouts), "draws": str(draws), "mix_draws": str(mix_draws)}
+        with tracked_run(run_name=name, tags=tags):
             mlflow.log_params({key: str(value)[:6000] for key, value in {**spec, "common": common}.items()})
             mlflow.log_metrics({f"holdout_{metric}": float(value) for metric, value in row.items()} | by_kind)
 
@@ -311,7 +314,7 @@ def main(argv: list[str]) -> None:
     )
     table, kinds = summarise(draws, names), kinds_table(draws, names)
     if not args.no_mlflow:
-        log_to_mlflow(table, kinds, runs, ensembles, common, args.holdouts, args.draws)
+        log_to_mlflow(table, kinds, runs, ensembles, common, args.holdouts, args.draws, args.mix_draws)
     text = render(table, runs, ensembles, common, args.holdouts, args.draws, args.only)
     if args.mix_draws:
         text += (

@@ -33,7 +33,7 @@ from leadconv.engine.metrics import per_row
 from leadconv.tasks.candidates import CANDIDATES, candidate_predictions, fitted_runs, read_candidates
 from leadconv.tasks.label_shift import CHECK
 from leadconv.tasks.shift_draws import KINDS, direction_odds
-from leadconv.tasks.shifted_judge import Diagnosed, diagnose_draw
+from leadconv.tasks.shifted_judge import DEFAULT_CANDIDATE, Diagnosed, diagnose_draw
 from leadconv.utils import replace_block, task_wrapper
 
 ESTIMATORS = {
@@ -169,7 +169,9 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m leadconv.tasks.shift_decisions", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--candidate", default="default_stack", help="a run or ensemble of experiments/candidates.yaml")
+    parser.add_argument(
+        "--candidate", default=DEFAULT_CANDIDATE, help="a run or ensemble of experiments/candidates.yaml"
+    )
     parser.add_argument("--holdouts", type=int, default=3)
     parser.add_argument("--draws", type=int, default=2, help="draws per kind and hold-out")
     parser.add_argument("--n-jobs", type=int, default=2, help="runs fitted at once")

@@ -27,6 +27,7 @@ from leadconv.tasks.shift_draws import KINDS, direction_odds
 RATE_KIND = "rate 25%"  # leadconv.tasks.candidates.judge's draws
 SHIFTED_KINDS = ("mix^0.5", "mix", "mix → 35%")
 KIND_SLUGS = {RATE_KIND: "rate25", "mix^0.5": "mix05", "mix": "mix", "mix → 35%": "mix35"}  # MLflow metric prefixes
+DEFAULT_CANDIDATE = "default_stack"  # experiments/candidates.yaml: the default suite as make submit stacks it
 NO_BOOTSTRAP = {**CHECK, "n_bootstrap": 0}
 
 
@@ -112,3 +113,32 @@ def render_kinds(table: pd.DataFrame) -> str:
             f"{r.best_f1_in_hindsight:.4f} | {r.prior_estimate:.3f} | {r.effective_leads:,.0f} | {won} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def last_measured(tracking_uri: str, candidate: str = DEFAULT_CANDIDATE) -> dict | None:
+    """What `make stronger-models` last logged for `candidate` on both kinds of hold-out: {"run_id", "date",
+    "holdouts", "mix_draws", "kinds": {kind: {"f1", "auc", "effective_leads"}}}; None when it never judged it
+    on the drawn files."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    runs = mlflow.search_runs(
+        experiment_names=["stronger-models"],
+        filter_string=f"tags.candidate = '{candidate}'",
+        order_by=["attributes.start_time DESC"],
+    )
+    measured = runs[runs.get("metrics.mix_f1", pd.Series(dtype=float)).notna()] if len(runs) else runs
+    if measured.empty:
+        return None
+    run = measured.iloc[0]
+    kinds = {
+        kind: {m: run.get(f"metrics.{slug}_{m}", float("nan")) for m in ("f1", "auc", "effective_leads")}
+        for kind, slug in KIND_SLUGS.items()
+    }
+    return {
+        "run_id": run["run_id"],
+        "date": f"{run['start_time']:%Y-%m-%d}",
+        "holdouts": run.get("tags.holdouts"),
+        "mix_draws": run.get("tags.mix_draws"),
+        "kinds": kinds,
+    }
