@@ -57,12 +57,13 @@ def test_the_submit_section_states_the_default_suite_s_last_both_kinds_figures(t
         (DEFAULT_CANDIDATE, {"rate25_f1": 0.85}),  # judged on rate-only draws only
     ]
     for candidate, metrics in logged:
-        with mlflow.start_run(tags={"candidate": candidate, "holdouts": "3"}):
+        with mlflow.start_run(tags={"candidate": candidate, "holdouts": "3", "mix_draws": "8"}):
             mlflow.log_metrics(metrics)
     measured = last_measured(uri)
     assert measured["kinds"]["rate 25%"]["f1"] == 0.84 and measured["kinds"]["mix"]["auc"] == 0.88
     suite = {"seconds": 600.0, "largest_gib": 1.6, "total_gib": 3.0}
     sidecar = {"test_prior_estimate": 0.22, "prior_method": "em", "threshold": 0.1, "predicted_positive_rate": 0.28}
     text = render(suite, {**suite, "seconds": 30.0}, sidecar | {"forecast_f1": 0.68}, [], measured)
-    assert "rate 25% 0.840 (AUC 0.970); mix 0.520 (AUC 0.880)" in text and "3 hold-outs" in text
+    assert "rate 25% 0.840 (AUC 0.970); mix 0.520 (AUC 0.880)" in text
+    assert "3 hold-outs, 8 drawn files per kind and hold-out" in text
     assert "mix^0.5" not in text  # not measured: not shown

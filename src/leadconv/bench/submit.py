@@ -104,13 +104,14 @@ def both_kinds(measured: dict | None) -> str:
             "Its F1 on both kinds of hold-out is not in this store yet: `python -m leadconv.candidates --holdouts 3 "
             f"--draws 20 --mix-draws 8 --only {DEFAULT_CANDIDATE}` measures it."
         )
+    drawn = f", {measured['mix_draws']} drawn files per kind and hold-out" if measured["mix_draws"] else ""
     kinds = "; ".join(
         f"{kind} {v['f1']:.3f} (AUC {v['auc']:.3f})" for kind, v in measured["kinds"].items() if v["f1"] == v["f1"]
     )
     return (
         f"Its F1 at the project's decision on held-out customers, both kinds (`make stronger-models`, candidate "
         f"`{DEFAULT_CANDIDATE}`, MLflow run {measured['run_id'][:8]} of {measured['date']}, {measured['holdouts']} "
-        f"hold-outs): {kinds}."
+        f"hold-outs{drawn}): {kinds}."
     )
 
 

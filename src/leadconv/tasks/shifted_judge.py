@@ -119,26 +119,33 @@ def last_measured(tracking_uri: str, candidate: str = DEFAULT_CANDIDATE) -> dict
     """What `make stronger-models` last logged for `candidate` on both kinds of hold-out: {"run_id", "date",
     "holdouts", "mix_draws", "kinds": {kind: {"f1", "auc", "effective_leads"}}}; None when it never judged it
     on the drawn files."""
-    import mlflow
+    from mlflow.tracking import MlflowClient
 
-    mlflow.set_tracking_uri(tracking_uri)
-    runs = mlflow.search_runs(
-        experiment_names=["stronger-models"],
-        filter_string=f"tags.candidate = '{candidate}'",
-        order_by=["attributes.start_time DESC"],
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name("stronger-models")
+    runs = (
+        []
+        if experiment is None
+        else client.search_runs(
+            [experiment.experiment_id],
+            f"tags.candidate = '{candidate}' and metrics.mix_f1 >= 0",
+            order_by=["attributes.start_time DESC"],
+            max_results=1,
+        )
     )
-    measured = runs[runs.get("metrics.mix_f1", pd.Series(dtype=float)).notna()] if len(runs) else runs
-    if measured.empty:
+    if not runs:
         return None
-    run = measured.iloc[0]
+    run = runs[0]
+    metrics, tags = run.data.metrics, run.data.tags
     kinds = {
-        kind: {m: run.get(f"metrics.{slug}_{m}", float("nan")) for m in ("f1", "auc", "effective_leads")}
+        kind: {m: metrics.get(f"{slug}_{m}", float("nan")) for m in ("f1", "auc", "effective_leads")}
         for kind, slug in KIND_SLUGS.items()
     }
+    started = pd.Timestamp(run.info.start_time, unit="ms")
     return {
-        "run_id": run["run_id"],
-        "date": f"{run['start_time']:%Y-%m-%d}",
-        "holdouts": run.get("tags.holdouts"),
-        "mix_draws": run.get("tags.mix_draws"),
+        "run_id": run.info.run_id,
+        "date": f"{started:%Y-%m-%d}",
+        "holdouts": tags.get("holdouts"),
+        "mix_draws": tags.get("mix_draws"),
         "kinds": kinds,
     }
