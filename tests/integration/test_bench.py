@@ -63,7 +63,9 @@ def test_the_submit_section_states_the_default_suite_s_last_both_kinds_figures(t
     assert measured["kinds"]["rate 25%"]["f1"] == 0.84 and measured["kinds"]["mix"]["auc"] == 0.88
     suite = {"seconds": 600.0, "largest_gib": 1.6, "total_gib": 3.0}
     sidecar = {"test_prior_estimate": 0.22, "prior_method": "em", "threshold": 0.1, "predicted_positive_rate": 0.28}
-    text = render(suite, {**suite, "seconds": 30.0}, sidecar | {"forecast_f1": 0.68}, [], measured)
+    sidecar |= {"forecast_f1": 0.68, "forecast_f1_interval": [0.64, 0.71], "effective_leads": 3012.4}
+    text = render(suite, {**suite, "seconds": 30.0}, sidecar, [], measured)
+    assert "forecast F1 0.680 [0.640, 0.710], the file's F1 resting on 3,012 effective leads." in text
     assert "rate 25% 0.840 (AUC 0.970); mix 0.520 (AUC 0.880)" in text
     assert "3 hold-outs, 8 drawn files per kind and hold-out" in text
     assert "mix^0.5" not in text  # not measured: not shown

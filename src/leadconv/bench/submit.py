@@ -97,6 +97,14 @@ def run(overrides: list[str]) -> str:
     return render(suite, submit, sidecar, overrides, last_measured(compose_job([]).tracking.uri))
 
 
+def interval_of(sidecar: dict) -> str:
+    """` [low, high] on N effective leads`, as far as the sidecar holds them."""
+    low, high = sidecar.get("forecast_f1_interval") or (None, None)
+    interval = f" [{low:.3f}, {high:.3f}]" if low is not None and high is not None else ""
+    leads = sidecar.get("effective_leads")
+    return interval + (f", the file's F1 resting on {leads:,.0f} effective leads" if leads else "")
+
+
 def both_kinds(measured: dict | None) -> str:
     """The default suite's F1 on both kinds of hold-out, as `make stronger-models` last logged it."""
     if measured is None:
@@ -140,7 +148,7 @@ def render(suite: dict, submit: dict, sidecar: dict, overrides: list[str], measu
         f"every process under {MEMORY_TARGET_GIB:g} GiB — {'met' if largest < MEMORY_TARGET_GIB else 'NOT met'}. "
         f"The submission: test prior estimate {sidecar['test_prior_estimate']:.3f} ({sidecar['prior_method']}), "
         f"threshold {sidecar['threshold']:.4f}, {sidecar['predicted_positive_rate']:.1%} predicted converted, "
-        f"forecast F1 {sidecar['forecast_f1']:.3f}.",
+        f"forecast F1 {sidecar['forecast_f1']:.3f}{interval_of(sidecar)}.",
         "",
         both_kinds(measured),
         MARKERS[1],
