@@ -92,7 +92,8 @@ def main(candidate: str, holdouts: int, draws: int, cache: Path) -> None:
                 out.append(judged | {"kind": kind, "holdout": offset, "draw": draw})
         print(f"hold-out {offset} done", flush=True)
     frame = pd.DataFrame(out)
-    frame.to_csv(cache / f"drawn_file_leads-{candidate}.csv", index=False)
+    cache.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(cache / f"drawn_file_leads-{candidate}.csv", index=False)  # every draw, to re-read
     table = (
         frame.drop(columns="draw").groupby(["kind", "holdout"], sort=False).mean().groupby("kind", sort=False).mean()
     )

@@ -23,6 +23,7 @@ from hydra.utils import instantiate
 from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 
+from leadconv import PROJECT_ROOT
 from leadconv.components.spelling import normalise_text
 from leadconv.tasks.candidates import CANDIDATES, compose_job, judge, read_candidates
 from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
@@ -79,7 +80,8 @@ def main(run: str, holdouts: int, mix_draws: int, n_jobs: int, out: Path) -> Non
             results += [frame.assign(candidate=variant, holdout=offset) for frame in judged]
             print(f"hold-out {offset} {variant}: AUC {roc_auc_score(held_y, proba):.4f}", flush=True)
     draws = pd.concat(results, ignore_index=True)
-    draws.to_csv(out, index=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    draws.to_csv(out, index=False)  # every draw, to re-read
     names, kinds = list(dict.fromkeys(draws["candidate"])), list(dict.fromkeys(draws["kind"]))
     print(f"\n{run}, {holdouts} hold-outs\n")
     print(render_kinds(kinds_table(draws, names, kinds)))
@@ -91,6 +93,6 @@ if __name__ == "__main__":
     parser.add_argument("--holdouts", type=int, default=3)
     parser.add_argument("--mix-draws", type=int, default=4)
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--output", type=Path, default=Path("outputs/retired_inquiry_type.csv"))
+    parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "outputs" / "retired_inquiry_type.csv")
     args = parser.parse_args()
     main(args.run, args.holdouts, args.mix_draws, args.n_jobs, args.output)
