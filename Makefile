@@ -81,7 +81,7 @@ label-shift: ## prior estimates and forecast F1 on held-out customers at priors 
 	$(LABEL_SHIFT) --system default_suite --holdouts 2 $(LABEL_SHIFT_ARGS)
 
 .PHONY: shift-decisions
-shift-decisions: ## decisions and forecasts on held-out customers of each kind of shift (rate only, the competition file's mix, both) -> experiments/shift_decisions.md (about 17 min with the stronger-models cache, 42 without)
+shift-decisions: ## decisions and forecasts on held-out customers of each kind of shift (rate only, the competition file's mix, both) -> experiments/shift_decisions.md (about 10 min with the stronger-models cache, 45 without)
 	$(PY) -m leadconv.tasks.shift_decisions --output experiments/shift_decisions.md $(SHIFT_DECISIONS_ARGS)
 
 .PHONY: stronger-models
