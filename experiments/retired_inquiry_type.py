@@ -19,14 +19,12 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
-from hydra.utils import instantiate
 from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 
 from leadconv import PROJECT_ROOT
 from leadconv.components.spelling import normalise_text
-from leadconv.tasks.candidates import CANDIDATES, compose_job, judge, read_candidates
-from leadconv.tasks.holdout import LARGE_CUSTOMER_SHARE, customer_holdout
+from leadconv.tasks.candidates import CANDIDATES, fitted_runs, judge, read_candidates
 from leadconv.tasks.label_shift import fit_member
 from leadconv.tasks.shifted_judge import judge_shifted, kinds_table, render_kinds, shifted_draws
 
@@ -43,7 +41,7 @@ def fit_both(overrides, train, y, held):
     """(oof, held as written, held as the file writes it) for the run as it is and for it fit on train
     with "Sales Inquiry" blank (which reads every scored row that way too)."""
     scored = pd.concat([held, as_the_file_writes(held)], ignore_index=True)
-    oof, proba = fit_member(overrides, train, y, scored, toward=None)
+    oof, proba = fit_member(overrides, train, y, scored)
     retired_oof, retired_proba = fit_member(overrides, as_the_file_writes(train), y, as_the_file_writes(held))
     n = len(held)
     return {
@@ -54,9 +52,7 @@ def fit_both(overrides, train, y, held):
 
 def main(run: str, holdouts: int, mix_draws: int, n_jobs: int, out: Path) -> None:
     runs, _ = read_candidates(CANDIDATES)
-    cfg = compose_job([])
-    dataset = instantiate(cfg.dataset).load()
-    splits = [customer_holdout(dataset.groups, 0.2, LARGE_CUSTOMER_SHARE, cfg.seed + o) for o in range(holdouts)]
+    cfg, dataset, splits, _ = fitted_runs([], runs, [], holdouts, n_jobs, None)  # the hold-outs, as the candidates'
     parts = [
         (
             dataset.train.iloc[kept].reset_index(drop=True),
