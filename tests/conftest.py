@@ -8,6 +8,11 @@ from __future__ import annotations
 import os
 import re
 
+# One OpenMP thread per process: pytest-xdist already runs a worker per core, and LightGBM, XGBoost and
+# scikit-learn's histogram boosting spin a thread per core each, which on 2 cores made a test up to 5x slower.
+# Set before any library loads OpenMP, and inherited by the scripts the tests start.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import mlflow
 import pytest
 
