@@ -25,7 +25,7 @@ from sklearn.metrics import f1_score
 from leadconv import PROJECT_ROOT
 from leadconv.components.priors import EM
 from leadconv.components.thresholds import ExpectedF1, PriorShift, best_f1_threshold
-from leadconv.engine.decision import decide, forecast_interval, kish_size, lead_counts
+from leadconv.engine.decision import decide, drawn_file_interval, kish_size, lead_codes
 from leadconv.engine.metrics import per_row
 from leadconv.tasks.candidates import CANDIDATES, candidate_predictions, fitted_runs, read_candidates
 from leadconv.tasks.label_shift import CHECK
@@ -41,15 +41,12 @@ def judge_file(oof, train, rows, labelled, y, proba, scored) -> dict:
     plug_in = decide(ExpectedF1(), EM(**CHECK), oof, proba, False, *shift)
     f1 = f1_score(y, proba >= decision.threshold)
     weights = report.weights if report.shifted else None
-    blind = forecast_interval(
-        rows["y_true"].to_numpy(),
-        rows["proba"].to_numpy(),
-        decision.threshold,
-        decision.prior,
-        weights,
-        np.ones(len(proba), dtype=int),
-    )
-    counts = lead_counts(scored, len(y))
+    y_oof, oof_proba = rows["y_true"].to_numpy(), rows["proba"].to_numpy()
+    counts = np.bincount(lead_codes(scored, len(y)))
+    # the labelled rows drawn as the file, read from its repeats and blind to them (the forecast interval's
+    # two versions of that day; today's interval also reads the file's own leads, experiments/file_forecast.py)
+    repeats = drawn_file_interval(y_oof, oof_proba, decision.threshold, decision.prior, weights, counts)
+    blind = drawn_file_interval(y_oof, oof_proba, decision.threshold, decision.prior, weights, np.ones(len(y), int))
     return {
         "true_prior": y.mean(),
         "distinct_leads": len(counts),
@@ -60,19 +57,20 @@ def judge_file(oof, train, rows, labelled, y, proba, scored) -> dict:
         "f1_expected_f1": f1_score(y, proba >= plug_in.threshold),
         "best_f1_in_hindsight": f1_score(y, proba >= best_f1_threshold(y, proba)),
         "forecast_f1": decision.forecast_f1,
-        "covered": decision.forecast_low <= f1 <= decision.forecast_high,
+        "covered": repeats[0] <= f1 <= repeats[1],
         "covered_blind_to_repeats": blind[0] <= f1 <= blind[1],
-        "width": decision.forecast_high - decision.forecast_low,
+        "width": repeats[1] - repeats[0],
         "width_blind_to_repeats": blind[1] - blind[0],
         "threshold_of_best": best_f1_threshold(y, proba),
     }
 
 
-def main(candidate: str, holdouts: int, draws: int, cache: Path) -> None:
+def drawn_files(candidate: str, holdouts: int, draws: int, cache: Path):
+    """Per hold-out and kind, `draws` files drawn as make shift-decisions draws them: yields (hold-out, kind,
+    the files' positions among the held-out rows, the hold-out's predictions and rows as a dict)."""
     runs, ensembles = read_candidates(CANDIDATES)
     members = ensembles.get(candidate, {}).get("members", [candidate])
     cfg, dataset, splits, fitted = fitted_runs(members, runs, [], holdouts, 1, cache)
-    out = []
     for offset, (kept, held) in enumerate(splits):
         train = dataset.train.iloc[kept].reset_index(drop=True)
         oof, proba = candidate_predictions(candidate, ensembles, fitted, offset, train, dataset.test)
@@ -81,16 +79,24 @@ def main(candidate: str, holdouts: int, draws: int, cache: Path) -> None:
         held_rows, held_y = dataset.train.iloc[held].reset_index(drop=True), dataset.y[held]
         odds = direction_odds(train, held_rows, dataset.test, cfg.seed + offset)
         rng = np.random.default_rng(cfg.seed + offset)
+        hold_out = {"oof": oof, "train": train, "rows": rows, "labelled": labelled}
+        hold_out |= {"held_rows": held_rows, "held_y": held_y, "proba": proba}
         for kind in KINDS:
-            subsets = [KINDS[kind](held_y, odds, rng) for _ in range(draws)]
-            for draw, subset in enumerate(subsets):
-                scored = held_rows.iloc[subset].reset_index(drop=True)
-                judged = judge_file(oof, train, rows, labelled, held_y[subset], proba[subset], scored)
-                others = np.concatenate([s for i, s in enumerate(subsets) if i != draw])
-                kind_cut = best_f1_threshold(held_y[others], proba[others])
-                judged["f1_best_cut_of_other_draws"] = f1_score(held_y[subset], proba[subset] >= kind_cut)
-                out.append(judged | {"kind": kind, "holdout": offset, "draw": draw})
+            yield offset, kind, [KINDS[kind](held_y, odds, rng) for _ in range(draws)], hold_out
         print(f"hold-out {offset} done", flush=True)
+
+
+def main(candidate: str, holdouts: int, draws: int, cache: Path) -> None:
+    out = []
+    for offset, kind, subsets, h in drawn_files(candidate, holdouts, draws, cache):
+        held_y, proba = h["held_y"], h["proba"]
+        for draw, subset in enumerate(subsets):
+            scored = h["held_rows"].iloc[subset].reset_index(drop=True)
+            judged = judge_file(h["oof"], h["train"], h["rows"], h["labelled"], held_y[subset], proba[subset], scored)
+            others = np.concatenate([s for i, s in enumerate(subsets) if i != draw])
+            kind_cut = best_f1_threshold(held_y[others], proba[others])
+            judged["f1_best_cut_of_other_draws"] = f1_score(held_y[subset], proba[subset] >= kind_cut)
+            out.append(judged | {"kind": kind, "holdout": offset, "draw": draw})
     frame = pd.DataFrame(out)
     cache.mkdir(parents=True, exist_ok=True)
     frame.to_csv(cache / f"drawn_file_leads-{candidate}.csv", index=False)  # every draw, to re-read

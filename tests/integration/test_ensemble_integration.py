@@ -11,7 +11,7 @@ from sklearn.metrics import f1_score
 
 from helpers import compose_config, run_in_process, run_main, runs_of, tiny
 from leadconv import PROJECT_ROOT, schema
-from leadconv.engine.metrics import fold_f1
+from leadconv.engine.decision import file_forecast
 from leadconv.errors import DataError
 from leadconv.tasks.ensemble import build_ensemble
 from leadconv.tracking.leaderboard import write_leaderboard
@@ -49,10 +49,9 @@ def test_ensemble_cv_f1_is_the_f1_of_its_logged_out_of_fold_predictions(stacker,
     oof = artifact_frame(run.info.run_id, "predictions/oof.parquet")
     assert metrics["cv_f1"] == pytest.approx(np.mean(per_fold_f1(oof, metrics["cv_threshold"])))
     assert metrics["cv_f1_std"] == pytest.approx(np.std(per_fold_f1(oof, metrics["cv_threshold"])))
-    forecast = fold_f1(oof, metrics["threshold"], metrics["test_prior_estimate"])  # reweighted to the test prior
-    assert (metrics["forecast_f1"], metrics["forecast_f1_std"]) == pytest.approx(
-        (forecast.mean(), forecast.std(ddof=0))
-    )
+    test = artifact_frame(run.info.run_id, "predictions/test.parquet")  # the file's own scores, read at its prior
+    forecast = file_forecast(oof, metrics["threshold"], metrics["test_prior_estimate"], None, test["proba"].to_numpy())
+    assert (metrics["forecast_f1"], metrics["forecast_f1_std"]) == pytest.approx(forecast)
     # same rows, repeats and folds as the base runs, so the two CV F1s compare
     base_oof = artifact_frame(base_runs[0]["run_id"], "predictions/oof.parquet")
     key = ["row", "repeat", "fold", "y_true"]

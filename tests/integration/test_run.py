@@ -9,7 +9,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from helpers import grid, run_in_process, run_main, run_script, runs_of, tiny
 from leadconv import schema
 from leadconv.components.synthetic import write_synthetic
-from leadconv.engine.metrics import fold_f1
+from leadconv.engine.decision import file_forecast
 from leadconv.tracking.log import tracked_run
 from leadconv.tracking.store import load_object
 
@@ -43,9 +43,11 @@ def test_logged_metrics_match_the_logged_out_of_fold_file(logged_run):
     grid = np.unique(oof["proba"])
     best = max(f1_score(oof["y_true"], oof["proba"] >= t) for t in grid[:: max(1, len(grid) // 200)])
     assert logged["oof_f1_at_threshold"] >= best - 1e-9
-    # forecast_f1: the same folds reweighted to the test file's estimated prior, at the threshold written for it
-    forecast = fold_f1(oof, logged["threshold"], logged["test_prior_estimate"])
-    assert (logged["forecast_f1"], logged["forecast_f1_std"]) == pytest.approx((forecast.mean(), forecast.std(ddof=0)))
+    # forecast_f1: the F1 the test file's own scores are expected to reach at the threshold written for it,
+    # their chances of converting read off the out-of-fold rows reweighted to its estimated prior
+    test = pd.read_parquet(artifact(run, "predictions/test.parquet"))
+    forecast = file_forecast(oof, logged["threshold"], logged["test_prior_estimate"], None, test["proba"].to_numpy())
+    assert (logged["forecast_f1"], logged["forecast_f1_std"]) == pytest.approx(forecast)
     assert logged["test_prior_low"] <= logged["test_prior_estimate"] <= logged["test_prior_high"]
     assert run.data.tags["prior_method"] in ("em", "fallback") and run.data.tags["prior"] == "em"
 

@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from leadconv.components.priors import BBSE, EM, FixedPrior, prior_shift_weights
-from leadconv.components.thresholds import BestF1, Fixed, PriorShift
+from leadconv.components.thresholds import BestF1, Fixed, PriorShift, expected_f1
 from leadconv.engine.decision import decide
 from leadconv.engine.metrics import fold_f1, reweighted_f1
 
@@ -146,10 +146,37 @@ def test_forecast_f1_predicts_the_f1_on_a_file_at_another_prior():
     decision = decide(PriorShift("auto"), BBSE(n_bootstrap=0), oof_frame(y, proba), proba_file)
     reached = f1_score(y_file, proba_file >= decision.threshold)
     assert decision.forecast_f1 == pytest.approx(reached, abs=0.02)
+    # when only the rate changed, the file's own scores and the labelled rows reweighted to its prior agree
     assert decision.forecast_f1 == pytest.approx(
-        fold_f1(oof_frame(y, proba), decision.threshold, decision.prior.value).mean()
+        fold_f1(oof_frame(y, proba), decision.threshold, decision.prior.value).mean(), abs=0.005
     )
     assert decision.predicted_positive_rate == pytest.approx(np.mean(proba_file >= decision.threshold))
+
+
+def test_expected_f1_is_what_files_drawn_from_the_chances_reach_on_average():
+    rng = np.random.default_rng(4)
+    chance = rng.beta(1, 3, 4_000)
+    predicted = chance >= 0.35
+    reached = [f1_score(rng.random(len(chance)) < chance, predicted) for _ in range(400)]
+    assert expected_f1(chance, predicted) == pytest.approx(np.mean(reached), abs=0.003)
+
+
+def test_forecast_reads_the_file_s_own_scores_when_its_leads_are_harder_to_rank():
+    """Calibrated scores (a lead with score s converts with chance s). The labelled rows spread over the
+    whole range; the file holds only middling scores (0.2-0.6): its leads are harder to tell apart, at the
+    same P(y | score). The labelled rows' F1 at the cut says nothing about that; the file's scores do."""
+    rng = np.random.default_rng(9)
+    proba = rng.random(60_000) ** 2
+    y = (rng.random(len(proba)) < proba).astype(int)
+    proba_file = rng.uniform(0.2, 0.6, 20_000)
+    y_file = rng.random(len(proba_file)) < proba_file
+    oof = oof_frame(y, proba)
+    decision = decide(PriorShift("auto"), FixedPrior(y.mean()), oof, proba_file, bootstrap=True)
+    reached = f1_score(y_file, proba_file >= decision.threshold)
+    labelled_rows_f1 = fold_f1(oof, decision.threshold).mean()
+    assert decision.forecast_f1 == pytest.approx(reached, abs=0.01)
+    assert labelled_rows_f1 - reached > 0.05  # the forecast before: the labelled rows' F1 at the cut
+    assert decision.forecast_low <= reached <= decision.forecast_high
 
 
 def test_the_threshold_follows_the_prior_of_the_scored_file():

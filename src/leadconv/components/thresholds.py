@@ -154,10 +154,23 @@ class ExpectedF1(PriorShift):
             return super().choose(y_true, oof_proba, proba, prior, weights)
         target = prior if self.needs_prior else self.test_prior
         train_prior = None if self.train_prior is None else float(self.train_prior)
-        shifted = prior_shift_weights(y_true, float(target), train_prior, weights)
-        calibrate = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
-        calibrate.fit(np.asarray(oof_proba, float), np.asarray(y_true, float), sample_weight=shifted)
         scores = np.sort(np.asarray(proba, float))[::-1]
-        chance = calibrate.predict(scores)
+        chance = conversion_chances(y_true, oof_proba, scores, float(target), weights, train_prior)
         expected = 2 * np.cumsum(chance) / (np.arange(1, len(scores) + 1) + chance.sum())
         return float(scores[int(np.argmax(expected))])
+
+
+def conversion_chances(y_true, oof_proba, proba, prior: float, weights=None, train_prior=None) -> np.ndarray:
+    """Each scored row's chance of converting: an isotonic map from score to conversion, learned on the
+    out-of-fold rows weighted to the scored file's mix (`weights`) and `prior`, applied to `proba`."""
+    shifted = prior_shift_weights(y_true, prior, train_prior, weights)
+    calibrate = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
+    calibrate.fit(np.asarray(oof_proba, float), np.asarray(y_true, float), sample_weight=shifted)
+    return calibrate.predict(np.asarray(proba, float))
+
+
+def expected_f1(chance: np.ndarray, predicted: np.ndarray) -> float:
+    """The F1 a file is expected to reach when its rows convert with `chance` and the `predicted` ones are
+    called converted (a ratio of expectations, Nan et al., 2012)."""
+    chance = np.asarray(chance, float)
+    return float(2 * chance[predicted].sum() / max(np.sum(predicted) + chance.sum(), 1e-12))

@@ -10,7 +10,7 @@ default suite's members stacked by the logreg stacker) is cross-validated on the
 rows are then resampled, without replacement, to priors 0.05, 0.10, 0.25 and 0.35 (`--draws`
 random subsets each). On every subset each prior estimator estimates the prior from the
 out-of-fold rows and the subset's probabilities, `threshold=prior_shift` picks the threshold for
-that estimate, and the forecast F1 (out-of-fold rows reweighted to the estimate) is compared with
+that estimate, and the forecast F1 (the subset's own scores read at the estimate) is compared with
 the F1 the subset actually gets. Nothing is logged to MLflow; the tables are printed, and with
 --output they replace this system's block in that Markdown file.
 """

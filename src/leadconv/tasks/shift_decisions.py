@@ -28,7 +28,7 @@ from leadconv.components.priors import BBSE, EM, PCC, FixedPrior
 from leadconv.components.quapy_priors import METHODS, QuaPyPrior
 from leadconv.components.shift import NoShift
 from leadconv.components.thresholds import ExpectedF1, PriorShift, best_f1_threshold
-from leadconv.engine.decision import decide, kish_size, lead_counts
+from leadconv.engine.decision import decide, kish_size, lead_codes
 from leadconv.engine.metrics import per_row
 from leadconv.tasks.candidates import CANDIDATES, candidate_predictions, fitted_runs, read_candidates
 from leadconv.tasks.label_shift import CHECK
@@ -63,7 +63,7 @@ def judge_draw(oof, train, y, proba, scored, estimators=ESTIMATORS) -> list[dict
         "shift_auc": report.auc,
         "shifted": report.shifted,
         "effective_rows": report.effective_rows,
-        "effective_leads": kish_size(lead_counts(scored, len(y))),
+        "effective_leads": kish_size(np.bincount(lead_codes(scored, len(y)))),
     }
     methods = [
         (f"{name}{' + shift' if shift else ''}", make, shift, rule)
