@@ -37,7 +37,7 @@ format: ## apply ruff's fixes and formatting
 test: ## run the test suite (synthetic data; real-data tests run when LG_AIMERS_DATA_DIR has the files)
 	$(PY) -m pytest
 
-test-unit: ## only tests/unit: no MLflow store, no subprocess, no competition data (about 2 minutes on 2 cores)
+test-unit: ## only tests/unit: no MLflow store, no subprocess, no competition data (about 1.5 minutes on 2 cores)
 	$(PY) -m pytest tests/unit
 
 run: ## one cross-validated run on the competition data; extra overrides via RUN_ARGS="model=catboost sampler=smote"
