@@ -14,7 +14,7 @@ from leadconv.components.dataset import SyntheticData
 from leadconv.components.priors import EM
 from leadconv.components.shift import IDENTIFIERS, AdversarialShift, NoShift, encoded, lead_columns
 from leadconv.components.thresholds import ExpectedF1, PriorShift, best_f1_threshold
-from leadconv.engine.decision import decide
+from leadconv.engine.decision import decide, file_forecast
 from leadconv.engine.metrics import fold_f1, reweighted_f1
 from leadconv.tasks.shift_draws import resample
 
@@ -98,6 +98,22 @@ def test_weighted_forecast_equals_f1_on_a_physically_resampled_copy():
     weighted = fold_f1(oof, 0.5, 0.35, pd.Series(copies.astype(float)))
     copy = oof.loc[np.repeat(np.arange(400), copies)]
     assert weighted.to_numpy() == pytest.approx(fold_f1(copy, 0.5, 0.35).to_numpy())
+
+
+def test_the_file_s_own_forecast_with_weights_equals_it_on_a_physically_resampled_copy():
+    """forecast_f1 reads the file's scores through a map learned on the weighted labelled rows: integer
+    weights must give exactly the forecast (and its spread over folds) of labelled rows copied that often."""
+    rng = np.random.default_rng(8)
+    y = (rng.random(600) < 0.2).astype(int)
+    proba = np.clip(y * 0.3 + rng.random(600) * 0.7, 0, 1)
+    copies = rng.integers(0, 4, 600)
+    copies[:2], y[:2] = 1, [0, 1]  # both classes kept
+    oof = pd.DataFrame({"row": np.arange(600), "repeat": 0, "fold": np.arange(600) % 3, "y_true": y, "proba": proba})
+    copy = oof.loc[np.repeat(np.arange(600), copies)].assign(row=lambda c: np.arange(len(c)))
+    scored = rng.random(300)
+    weighted = file_forecast(oof, 0.5, 0.35, pd.Series(copies.astype(float)), scored)
+    assert weighted == pytest.approx(file_forecast(copy, 0.5, 0.35, None, scored))
+    assert weighted != pytest.approx(file_forecast(oof, 0.5, 0.35, None, scored))  # the weights do matter
 
 
 def test_a_file_that_repeats_few_leads_gets_an_interval_as_wide_as_its_few_leads(world):
