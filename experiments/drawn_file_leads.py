@@ -100,21 +100,28 @@ def main(candidate: str, holdouts: int, draws: int, cache: Path) -> None:
     frame = pd.DataFrame(out)
     cache.mkdir(parents=True, exist_ok=True)
     frame.to_csv(cache / f"drawn_file_leads-{candidate}.csv", index=False)  # every draw, to re-read
-    table = (
-        frame.drop(columns="draw").groupby(["kind", "holdout"], sort=False).mean().groupby("kind", sort=False).mean()
-    )
+    print_by_kind(frame, candidate, holdouts, draws)
+
+
+def print_by_kind(frame: pd.DataFrame, candidate: str, holdouts: int, draws: int) -> None:
+    """One Markdown column per kind: means over the draws of a hold-out, then over hold-outs."""
+    table = frame.drop(columns="draw").groupby(["kind", "holdout"], sort=False).mean()
+    table = table.groupby("kind", sort=False).mean().drop(columns="holdout", errors="ignore").T
     print(f"\n{candidate}, {holdouts} hold-outs x {draws} draws per kind (means over draws, then hold-outs)\n")
-    table = table.drop(columns="holdout", errors="ignore").T
     print("| measure | " + " | ".join(table.columns) + " |\n|" + " --- |" * (len(table.columns) + 1))
     for name, values in table.iterrows():
         print(f"| {name} | " + " | ".join(f"{v:,.3f}" for v in values) + " |")
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def arguments(doc: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("candidate", nargs="?", default="default_stack")
     parser.add_argument("--holdouts", type=int, default=3)
     parser.add_argument("--draws", type=int, default=4)
     parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "outputs" / "candidates-cache")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = arguments(__doc__)
     main(args.candidate, args.holdouts, args.draws, args.cache)

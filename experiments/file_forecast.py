@@ -19,15 +19,13 @@ interval holds the F1 reached, and its width: the labelled rows drawn as the fil
 leads converting with their chances, and the hull of both (today's).
 """
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from drawn_file_leads import drawn_files
+from drawn_file_leads import arguments, drawn_files, print_by_kind
 from sklearn.metrics import f1_score
 
-from leadconv import PROJECT_ROOT
 from leadconv.components.priors import EM
 from leadconv.components.thresholds import PriorShift
 from leadconv.engine.decision import decide, drawn_file_interval, file_forecast, lead_codes, own_leads_interval
@@ -81,19 +79,9 @@ def main(candidate: str, holdouts: int, draws: int, cache: Path) -> None:
         frame[f"{name}_covers"] = (frame[f"{name}_low"] <= frame["f1"]) & (frame["f1"] <= frame[f"{name}_high"])
         frame[f"{name}_width"] = frame[f"{name}_high"] - frame[f"{name}_low"]
     frame = frame.drop(columns=[c for c in frame.columns if c.endswith(("_low", "_high"))])
-    table = frame.drop(columns="draw").groupby(["kind", "holdout"], sort=False).mean()
-    table = table.groupby("kind", sort=False).mean().drop(columns="holdout", errors="ignore").T
-    print(f"\n{candidate}, {holdouts} hold-outs x {draws} draws per kind (means over draws, then hold-outs)\n")
-    print("| measure | " + " | ".join(table.columns) + " |\n|" + " --- |" * (len(table.columns) + 1))
-    for name, values in table.iterrows():
-        print(f"| {name} | " + " | ".join(f"{v:,.3f}" for v in values) + " |")
+    print_by_kind(frame, candidate, holdouts, draws)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("candidate", nargs="?", default="default_stack")
-    parser.add_argument("--holdouts", type=int, default=3)
-    parser.add_argument("--draws", type=int, default=4)
-    parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "outputs" / "candidates-cache")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     main(args.candidate, args.holdouts, args.draws, args.cache)
