@@ -113,8 +113,11 @@ def print_by_kind(frame: pd.DataFrame, candidate: str, holdouts: int, draws: int
         print(f"| {name} | " + " | ".join(f"{v:,.3f}" for v in values) + " |")
 
 
-def arguments(doc: str) -> argparse.Namespace:
+def arguments(doc: str, more: dict | None = None) -> argparse.Namespace:
+    """The experiments' shared arguments; `more`: {flag: add_argument keywords} of a script's own."""
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    for flag, keywords in (more or {}).items():
+        parser.add_argument(flag, **keywords)
     parser.add_argument("candidate", nargs="?", default="default_stack")
     parser.add_argument("--holdouts", type=int, default=3)
     parser.add_argument("--draws", type=int, default=4)

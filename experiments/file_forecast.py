@@ -27,6 +27,7 @@ from drawn_file_leads import arguments, drawn_files, print_by_kind
 from sklearn.metrics import f1_score
 
 from leadconv.components.priors import EM
+from leadconv.components.shift import AdversarialShift
 from leadconv.components.thresholds import PriorShift
 from leadconv.engine.decision import decide, drawn_file_interval, file_forecast, lead_codes, own_leads_interval
 from leadconv.engine.metrics import fold_f1
@@ -37,8 +38,8 @@ FORECASTS = ("forecast_before", "plug_in_toward_file", "plug_in_prior_only", "me
 INTERVALS = ("before", "own_leads", "hull")
 
 
-def judge_file(oof, train, rows, labelled, y, proba, scored) -> dict:
-    report = diagnose_draw(rows, labelled, proba, scored)
+def judge_file(oof, train, rows, labelled, y, proba, scored, shift=None) -> dict:
+    report = diagnose_draw(rows, labelled, proba, scored, shift)
     decision = decide(PriorShift(), EM(**CHECK), oof, proba, True, Diagnosed(report), train, scored)
     weights = report.weights if report.shifted else None
     row_weights = None if weights is None else pd.Series(weights, index=rows.index)
@@ -63,16 +64,17 @@ def judge_file(oof, train, rows, labelled, y, proba, scored) -> dict:
     }
 
 
-def main(candidate: str, holdouts: int, draws: int, cache: Path) -> None:
+def main(candidate: str, holdouts: int, draws: int, cache: Path, max_weight: float = 20.0) -> None:
+    shift = AdversarialShift(max_weight=max_weight)
     out = []
     for offset, kind, subsets, h in drawn_files(candidate, holdouts, draws, cache):
         for draw, subset in enumerate(subsets):
             scored = h["held_rows"].iloc[subset].reset_index(drop=True)
             args = (h["oof"], h["train"], h["rows"], h["labelled"], h["held_y"][subset], h["proba"][subset], scored)
-            out.append(judge_file(*args) | {"kind": kind, "holdout": offset, "draw": draw})
+            out.append(judge_file(*args, shift) | {"kind": kind, "holdout": offset, "draw": draw})
     frame = pd.DataFrame(out)
     cache.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(cache / f"file_forecast-{candidate}.csv", index=False)  # every draw, to re-read
+    frame.to_csv(cache / f"file_forecast-{candidate}-clip{max_weight:g}.csv", index=False)  # every draw, to re-read
     for name in FORECASTS:
         frame[f"|{name} - f1|"] = (frame[name] - frame["f1"]).abs()
     for name in INTERVALS:  # how often each 90 % interval holds the F1 reached, and its width
@@ -83,5 +85,5 @@ def main(candidate: str, holdouts: int, draws: int, cache: Path) -> None:
 
 
 if __name__ == "__main__":
-    args = arguments(__doc__)
-    main(args.candidate, args.holdouts, args.draws, args.cache)
+    args = arguments(__doc__, {"--max-weight": {"type": float, "default": 20.0, "help": "the diagnosis's clip"}})
+    main(args.candidate, args.holdouts, args.draws, args.cache, args.max_weight)

@@ -50,11 +50,12 @@ def shifted_draws(
     return [(kind, draw, KINDS[kind](held_y, odds, rng)) for kind in SHIFTED_KINDS for draw in range(draws)]
 
 
-def diagnose_draw(rows: pd.DataFrame, labelled: pd.DataFrame, proba, scored: pd.DataFrame):
+def diagnose_draw(rows: pd.DataFrame, labelled: pd.DataFrame, proba, scored: pd.DataFrame, shift=None):
     """The shift diagnosis of one drawn file, as `make submit` makes it: the out-of-fold rows `rows`
-    (features `labelled`) against `scored`, rebalanced to the plain `em` estimate of the file's prior."""
+    (features `labelled`) against `scored`, rebalanced to the plain `em` estimate of the file's prior;
+    `shift`: another diagnosis than the default `AdversarialShift()`."""
     first = EM(**NO_BOOTSTRAP).estimate(rows["y_true"].to_numpy(), rows["proba"].to_numpy(), proba, False)
-    return AdversarialShift().diagnose(labelled, rows["y_true"].to_numpy(), scored, first.value)
+    return (shift or AdversarialShift()).diagnose(labelled, rows["y_true"].to_numpy(), scored, first.value)
 
 
 def judge_shifted(oof, train, held_rows, held_y, held_proba, drawn, reports: dict) -> pd.DataFrame:
