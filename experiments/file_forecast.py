@@ -3,6 +3,7 @@ read off the file's own scores")
 
     python experiments/file_forecast.py [CANDIDATE] [--holdouts 3] [--draws 4]   # default default_stack;
                                                                                  # fits from outputs/candidates-cache
+    python experiments/file_forecast.py --max-weight 100                         # the diagnosis's clip (20)
 
 Until 2026-12-04 the forecast was the out-of-fold F1 at the decision's cut, the out-of-fold rows weighted
 toward the file's mix and prior. On files drawn toward the competition file's mix it was 0.07-0.13 too
