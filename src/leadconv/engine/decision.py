@@ -187,27 +187,26 @@ def forecast_interval(y, oof_proba, proba, threshold: float, prior: PriorEstimat
     return float(np.fmin(own[0], drawn[0])), float(np.fmax(own[1], drawn[1]))
 
 
-def redrawn(y, prior: PriorEstimate, rng):
-    """A bootstrap replicate: positions of the labelled rows redrawn (with them their weights) and a prior
-    drawn from the estimate's interval; None when the redrawn rows hold one class."""
-    i = rng.integers(0, len(y), len(y))
+def replicates(y, weights, prior: PriorEstimate, seed: int):
+    """FORECAST_BOOTSTRAP bootstrap replicates (fewer when one holds a single class): positions of the labelled
+    rows redrawn, their weights (`weights`, or 1 each) and a prior drawn from the estimate's interval."""
+    rng = np.random.default_rng(seed)
+    weights = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     spread = max(prior.high - prior.low, 0.0) / (2 * 1.645)  # the 90 % interval as a normal's sd
-    drawn_prior = float(np.clip(rng.normal(prior.value, spread), 1e-3, 1 - 1e-3))
-    return None if y[i].min() == y[i].max() else (i, drawn_prior)
+    for _ in range(FORECAST_BOOTSTRAP):
+        i = rng.integers(0, len(y), len(y))
+        drawn_prior = float(np.clip(rng.normal(prior.value, spread), 1e-3, 1 - 1e-3))
+        if y[i].min() != y[i].max():
+            yield rng, i, weights[i], drawn_prior
 
 
 def own_leads_interval(y, oof_proba, proba, threshold, prior: PriorEstimate, weights, leads, seed: int = 0):
     """Each replicate refits the map from score to conversion (`conversion_chances`) on redrawn labelled
     rows, then each distinct lead of the file (`leads`: its code per row) converts with its chance, every
     row of a repeated lead alike."""
-    rng = np.random.default_rng(seed)
-    weights = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     predicted, f1s = np.asarray(proba) >= threshold, []
-    for _ in range(FORECAST_BOOTSTRAP if len(proba) else 0):
-        if (replicate := redrawn(y, prior, rng)) is None:
-            continue
-        i, drawn_prior = replicate
-        chance = conversion_chances(y[i], oof_proba[i], proba, drawn_prior, weights[i])
+    for rng, i, drawn_weights, drawn_prior in replicates(y, weights, prior, seed) if len(proba) else ():
+        chance = conversion_chances(y[i], oof_proba[i], proba, drawn_prior, drawn_weights)
         converted = rng.random(leads.max() + 1)[leads] < chance
         f1s.append(2 * np.sum(predicted & converted) / max(predicted.sum() + converted.sum(), 1))
     return quantiles(f1s)
@@ -218,15 +217,10 @@ def drawn_file_interval(y, proba, threshold: float, prior: PriorEstimate, weight
     weighted to the file's mix and prior, each lead filling as many rows as one of the file's (`counts`).
     Why the counts: a file that repeats a few leads hundreds of times rests on those few, and its F1 varies
     far more than that of as many distinct leads."""
-    rng = np.random.default_rng(seed)
-    weights = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     predicted, f1s = proba >= threshold, []
     counts = np.asarray(counts, float) if len(counts) else np.ones(1)  # an empty file: one row, as a file of one
-    for _ in range(FORECAST_BOOTSTRAP):
-        if (replicate := redrawn(y, prior, rng)) is None:
-            continue
-        i, drawn_prior = replicate
-        chance = prior_shift_weights(y[i], drawn_prior, weights=weights[i])
+    for rng, i, drawn_weights, drawn_prior in replicates(y, weights, prior, seed):
+        chance = prior_shift_weights(y[i], drawn_prior, weights=drawn_weights)
         drawn = i[rng.choice(len(i), len(counts), p=chance / chance.sum())]
         hit, positive = counts * predicted[drawn], counts * (y[drawn] == 1)
         f1s.append(2 * np.sum(hit * (y[drawn] == 1)) / max(hit.sum() + positive.sum(), 1))
