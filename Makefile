@@ -7,7 +7,7 @@ MODEL ?= lightgbm
 TRIALS ?= 50
 
 .DEFAULT_GOAL := help
-.PHONY: help install upgrade lock lint format test test-unit run demo ui bench bench-team tune
+.PHONY: help install install-neural upgrade lock lint format test test-unit run demo ui bench bench-team tune
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -17,6 +17,14 @@ install: ## create .venv and install the exact versions of requirements.lock, th
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+
+# torch's CPU build only: `==…+cpu` matches no CUDA wheel, so pip fails rather than pull one. Where PyPI is the
+# only index, point TORCH_INDEX at PyTorch's: make install-neural TORCH_INDEX="--extra-index-url https://download.pytorch.org/whl/cpu"
+TORCH_CPU ?= torch==2.13.0+cpu
+TORCH_INDEX ?=
+install-neural: ## optional, after make install: model=realmlp (pytabkit's RealMLP on a CPU build of torch, about 1 GB)
+	$(PY) -m pip install --quiet "$(TORCH_CPU)" $(TORCH_INDEX)
+	$(PY) -m pip install --quiet -e ".[neural]"
 
 upgrade: ## install the newest versions pyproject.toml allows (to try an upgrade; then make test and make lock)
 	$(PY) -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[test,team]"

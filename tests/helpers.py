@@ -36,6 +36,7 @@ TINY_MODEL = {
     "lightgbm": ["model.n_estimators=20", "model.n_jobs=1"],
     "xgboost": ["model.n_estimators=20", "model.n_jobs=1"],
     "catboost": ["model.iterations=20", "model.thread_count=1"],
+    "realmlp": ["model.n_epochs=4"],  # optional (make install-neural): its tests skip without pytabkit
 }
 SYNTHETIC = ["dataset=synthetic", "dataset.n_rows=1200", "dataset.n_test=200", "cv.n_splits=3", "save_models=false"]
 

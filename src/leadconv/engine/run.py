@@ -74,6 +74,11 @@ def build_components(cfg: DictConfig) -> Components:
     if hasattr(built["sampler"], "check_features"):
         built["sampler"].check_features(built["features"])
     check_weighting(built["weighting"], built["sampler"], built["model"])
+    if cfg.get("save_models", False) and not getattr(built["model"], "savable", True):
+        raise ConfigError(
+            f"model={type(built['model']).__name__} cannot be saved as a skops file (its network is not a "
+            "trusted type); add save_models=false (its runs then cannot be stacked by make submit)"
+        )
     objective = cfg.get("objective", "forecast_f1")
     if objective not in OBJECTIVES:
         raise ConfigError(f"objective={objective} is not a run metric; use one of {', '.join(OBJECTIVES)}")
