@@ -79,6 +79,16 @@ def test_an_ensemble_of_unknown_runs_is_refused(tmp_path):
     assert "unknown: ['xgb']" in result.stderr and not (tmp_path / "cache").exists()
 
 
+def test_weighting_params_that_are_no_mapping_are_refused_before_any_fit(tmp_path):
+    candidates = tmp_path / "c.yaml"
+    candidates.write_text(
+        f"runs:\n  lgb: {LGB}\nensembles:\n  s: {{members: [lgb], weighting: toward_file, weighting_params: 1}}\n"
+    )
+    result = judge(candidates, tmp_path)
+    assert result.returncode == 1 and "weighting_params must be a mapping" in result.stderr
+    assert not (tmp_path / "cache").exists()
+
+
 def test_a_transductive_candidate_counts_the_held_out_rows_features(tmp_path):
     engineered = "[model=logreg, model.max_iter=300, features=engineered"
     candidates = tmp_path / "c.yaml"
@@ -122,12 +132,13 @@ def test_both_kinds_of_hold_out_judge_every_candidate_and_weighting_is_fitted_to
         f"runs:\n  lgb: {LGB}\n  lgb_toward: {LGB[:-1]}, weighting=toward_file]\n"
         "ensembles:\n  stack: {members: [lgb, lgb_toward]}\n"
         "  stack_toward: {members: [lgb, lgb_toward], weighting: toward_file}\n"
+        "  stack_toward_t1: {members: [lgb, lgb_toward], weighting: toward_file, weighting_params: {temper: 1}}\n"
     )
     result = judge(candidates, tmp_path, "--mix-draws", "1", "--per-holdout")
     assert result.returncode == 0, result.stderr[-2000:]
     kinds = kinds_rows(result.stdout)
     expected = {"rate 25%", "mix^0.5", "mix", "mix → 35%"}
-    names = ("lgb", "lgb_toward", "stack", "stack_toward")
+    names = ("lgb", "lgb_toward", "stack", "stack_toward", "stack_toward_t1")
     assert set(kinds) == {(name, kind) for name in names for kind in expected}
     for kind in expected:  # the best F1 of each kind is starred (both, when tied)
         best = max(kinds[name, kind][3] for name in names)
@@ -143,6 +154,7 @@ def test_both_kinds_of_hold_out_judge_every_candidate_and_weighting_is_fitted_to
     assert kinds["lgb", "rate 25%"][3] == pytest.approx(rates["lgb"][2], abs=1e-4)  # the same rate-only draws
     assert rates["lgb_toward"] != rates["lgb"]  # the weights reached the fit
     assert rates["stack_toward"] != rates["stack"]  # ... and the stacker's
+    assert rates["stack_toward_t1"] != rates["stack_toward"]  # weighting_params reached the stacker's weights
     # the per-hold-out F1 is the rate-only draws' (the drawn files are judged apart)
     line = next(row for row in result.stdout.splitlines() if row.startswith("| lgb |") and row.count("|") == 4)
     assert float(line.strip("|").split("|")[1]) == pytest.approx(rates["lgb"][2], abs=1e-4)

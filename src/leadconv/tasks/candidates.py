@@ -72,6 +72,8 @@ def read_candidates(path: Path) -> tuple[dict[str, list[str]], dict[str, dict]]:
             raise ConfigError(f"ensemble {name} in {path}: stacker must be one of {stackers}")
         if ensemble.get("weighting", "none") not in ("none", "toward_file"):
             raise ConfigError(f"ensemble {name} in {path}: weighting must be none or toward_file")
+        if not isinstance(ensemble.get("weighting_params", {}), dict):
+            raise ConfigError(f"ensemble {name} in {path}: weighting_params must be a mapping, e.g. {{temper: 1}}")
     return runs, ensembles
 
 
@@ -172,7 +174,8 @@ def fitted_runs(run_names, runs, common: list[str], holdouts: int, n_jobs: int, 
 def candidate_predictions(name: str, ensembles, fitted, offset: int, train=None, file=None):
     """(out-of-fold frame, held-out probability) of one candidate on one hold-out, from `fitted_runs`. An
     ensemble with `weighting: toward_file` fits its stacker on out-of-fold rows weighted toward `file` (the
-    competition file); `train`: the hold-out's training rows."""
+    competition file; `weighting_params` override conf/weighting/'s, e.g. temper); `train`: the hold-out's
+    training rows."""
     if name not in ensembles:
         return fitted[offset, name]
     spec = ensembles[name]
@@ -180,7 +183,7 @@ def candidate_predictions(name: str, ensembles, fitted, offset: int, train=None,
     weights = None
     if spec.get("weighting", "none") != "none":
         weighting = OmegaConf.load(PROJECT_ROOT / "conf" / "weighting" / f"{spec['weighting']}.yaml")
-        weights = instantiate(weighting, seed=0).weights(train, file)
+        weights = instantiate(weighting, seed=0, **spec.get("weighting_params", {})).weights(train, file)
     return stack_members(members, spec.get("stacker", "logreg"), weights)
 
 
