@@ -9,6 +9,9 @@ which the decision reads as it reads any member's.
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -28,6 +31,14 @@ def realmlp_classifier(**params):
     except ImportError:
         raise ConfigError(INSTALL_HINT) from None
     return RealMLP_TD_Classifier(device="cpu", **params)
+
+
+@contextmanager
+def quiet_lightning():
+    """Without Lightning's deprecation notice of torch's LeafSpec, printed once per batch: noise in every log."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+        yield
 
 
 class RealMLPModel(ClassifierMixin, BaseEstimator):
@@ -76,7 +87,8 @@ class RealMLPModel(ClassifierMixin, BaseEstimator):
             random_state=int(self.random_state),
             verbosity=0,
         )
-        self.model_.fit(self._inputs(X), codes)
+        with quiet_lightning():
+            self.model_.fit(self._inputs(X), codes)
         return self
 
     def _inputs(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -90,7 +102,8 @@ class RealMLPModel(ClassifierMixin, BaseEstimator):
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks the columns RealMLPModel was fit on: {missing[:3]}")
-        return self.model_.predict_proba(self._inputs(X[list(self.feature_names_in_)]))
+        with quiet_lightning():
+            return self.model_.predict_proba(self._inputs(X[list(self.feature_names_in_)]))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
