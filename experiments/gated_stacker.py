@@ -19,16 +19,15 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from weighted_stacker import HOLDOUTS, holdout_stacks, judge_stacker  # the same hold-outs, draws and judging
 
 from leadconv import PROJECT_ROOT
 from leadconv.components.shift import AdversarialShift
 from leadconv.components.stackers import LogisticStacker
 from leadconv.components.weighting import TowardFile
-from leadconv.tasks.candidates import CANDIDATES, fitted_runs, judge, read_candidates
-from leadconv.tasks.ensemble import align_oof, stack
-from leadconv.tasks.shifted_judge import judge_shifted, kinds_table, render_kinds, shifted_draws
+from leadconv.tasks.shifted_judge import kinds_table, render_kinds
 
-HOLDOUTS, DRAWS, GATE = 3, 20, "file_likeness"
+GATE = "file_likeness"
 
 
 class GatedStacker(ClassifierMixin, BaseEstimator):
@@ -60,37 +59,28 @@ def file_likeness(train: pd.DataFrame, held_rows: pd.DataFrame, scored: pd.DataF
 
 
 def main(name: str, mix_draws: int, cache: Path) -> None:
-    runs, ensembles = read_candidates(CANDIDATES)
-    members = ensembles[name]["members"]
-    cfg, dataset, splits, fitted = fitted_runs(members, runs, [], HOLDOUTS, 2, cache)
     results, gates = [], []
-    for offset, (kept, held_out) in enumerate(splits):
-        train = dataset.train.iloc[kept].reset_index(drop=True)
-        held_rows, held_y = dataset.train.iloc[held_out].reset_index(drop=True), dataset.y[held_out]
-        X, y, folds = align_oof({m: fitted[offset, m][0] for m in members})
-        held = pd.DataFrame({m: fitted[offset, m][1] for m in members})
-        drawn = shifted_draws(train, held_rows, held_y, dataset.test, mix_draws, cfg.seed + offset)
-        z = file_likeness(train, held_rows, dataset.test, cfg.seed)
-        weights = TowardFile(seed=cfg.seed).weights(train, dataset.test)
-        weights = pd.Series(weights[X.index], index=X.index)
-        gated_X, gated_held = X.assign(**{GATE: z[X.index]}), held.assign(**{GATE: z[len(train) :]})
+    for h in holdout_stacks(name, mix_draws, cache):
+        z = file_likeness(h.train, h.held_rows, h.test, h.seed)
+        weights = TowardFile(seed=h.seed).weights(h.train, h.test)
+        weights = pd.Series(weights[h.X.index], index=h.X.index)
+        gated_X, gated_held = h.X.assign(**{GATE: z[h.X.index]}), h.held.assign(**{GATE: z[len(h.train) :]})
         variants = {
-            "logistic toward the file (default)": (LogisticStacker(), X, held, weights),
+            "logistic toward the file (default)": (LogisticStacker(), h.X, h.held, weights),
             "gated by file-likeness, toward the file": (GatedStacker(), gated_X, gated_held, weights),
             "gated by file-likeness, unweighted": (GatedStacker(), gated_X, gated_held, None),
         }
-        reports = {}
-        for variant, (stacker, features, scored, row_weights) in variants.items():
-            oof, final, proba = stack(stacker, features, y, folds, scored, row_weights)
-            judged = [judge(oof, held_y, proba, DRAWS, cfg.seed + offset)]
-            judged.append(judge_shifted(oof, train, held_rows, held_y, proba, drawn, reports))
-            results += [frame.assign(candidate=variant, holdout=offset) for frame in judged]
+        for variant, (stacker, X, held, row_weights) in variants.items():
+            final, judged = judge_stacker(h, variant, stacker, X, held, row_weights)
+            results += judged
             if isinstance(final, GatedStacker):  # how each member's weight moves with file-likeness
                 coef = final.model_.coef_[0]
-                gates.append(pd.Series(coef[len(members) + 1 :], index=members, name=f"{variant}, hold-out {offset}"))
-        print(f"hold-out {offset} done", flush=True)
+                gates.append(
+                    pd.Series(coef[len(h.members) + 1 :], index=h.members, name=f"{variant}, hold-out {h.offset}")
+                )
+        print(f"hold-out {h.offset} done", flush=True)
     draws = pd.concat(results, ignore_index=True)
-    print(f"\n{name}: {len(members)} members, {HOLDOUTS} hold-outs\n")
+    print(f"\n{name}: {len(h.members)} members, {HOLDOUTS} hold-outs\n")
     print(render_kinds(kinds_table(draws, list(dict.fromkeys(draws["candidate"])))))
     print("\nCoefficients of logit x z (how a member's weight grows with file-likeness):\n")
     print(pd.DataFrame(gates).round(3).to_string())

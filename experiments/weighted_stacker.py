@@ -12,6 +12,7 @@ file (`weighting=toward_file`'s weights, temper 0.5 and 1). The weights read fea
 
 import argparse
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 from omegaconf import OmegaConf
@@ -26,32 +27,55 @@ from leadconv.tasks.shifted_judge import judge_shifted, kinds_table, render_kind
 HOLDOUTS, DRAWS = 3, 20
 
 
-def main(name: str, mix_draws: int, cache: Path) -> None:
+def holdout_stacks(name: str, mix_draws: int, cache: Path):
+    """Per customer hold-out, what a stacker experiment needs: the ensemble's members' out-of-fold frame X
+    (labels y, folds) and held-out probabilities, the hold-out's rows and the files drawn from them."""
     runs, ensembles = read_candidates(CANDIDATES)
     members = ensembles[name]["members"]
     cfg, dataset, splits, fitted = fitted_runs(members, runs, [], HOLDOUTS, 2, cache)
-    results = []
     for offset, (kept, held_out) in enumerate(splits):
         train = dataset.train.iloc[kept].reset_index(drop=True)
         held_rows, held_y = dataset.train.iloc[held_out].reset_index(drop=True), dataset.y[held_out]
         X, y, folds = align_oof({m: fitted[offset, m][0] for m in members})
-        held = pd.DataFrame({m: fitted[offset, m][1] for m in members})
-        drawn = shifted_draws(train, held_rows, held_y, dataset.test, mix_draws, cfg.seed + offset)
-        reports = {}
+        yield SimpleNamespace(
+            offset=offset,
+            seed=cfg.seed,
+            members=members,
+            test=dataset.test,
+            train=train,
+            held_rows=held_rows,
+            held_y=held_y,
+            X=X,
+            y=y,
+            folds=folds,
+            held=pd.DataFrame({m: fitted[offset, m][1] for m in members}),
+            drawn=shifted_draws(train, held_rows, held_y, dataset.test, mix_draws, cfg.seed + offset),
+            reports={},  # the drawn files' diagnoses, shared by every variant of the hold-out
+        )
+
+
+def judge_stacker(h, variant: str, stacker, X: pd.DataFrame, held: pd.DataFrame, weights):
+    """(the stacker fit on every row, its judged draws of both kinds) on hold-out `h`."""
+    oof, final, proba = stack(stacker, X, h.y, h.folds, held, weights)
+    judged = [judge(oof, h.held_y, proba, DRAWS, h.seed + h.offset)]
+    judged.append(judge_shifted(oof, h.train, h.held_rows, h.held_y, proba, h.drawn, h.reports))
+    return final, [frame.assign(candidate=variant, holdout=h.offset) for frame in judged]
+
+
+def main(name: str, mix_draws: int, cache: Path) -> None:
+    results = []
+    for h in holdout_stacks(name, mix_draws, cache):
         variants = {"as it is": None}
         for temper in (0.5, 1.0):
-            weights = TowardFile(temper=temper, seed=cfg.seed).weights(train, dataset.test)
-            variants[f"weighted toward the file, temper {temper}"] = pd.Series(weights[X.index], index=X.index)
+            weights = TowardFile(temper=temper, seed=h.seed).weights(h.train, h.test)
+            variants[f"weighted toward the file, temper {temper}"] = pd.Series(weights[h.X.index], index=h.X.index)
         for variant, weights in variants.items():
-            oof, _, proba = stack(LogisticStacker(), X, y, folds, held, weights)
-            judged = [judge(oof, held_y, proba, DRAWS, cfg.seed + offset)]
-            judged.append(judge_shifted(oof, train, held_rows, held_y, proba, drawn, reports))
-            results += [frame.assign(candidate=variant, holdout=offset) for frame in judged]
-        print(f"hold-out {offset} done", flush=True)
+            results += judge_stacker(h, variant, LogisticStacker(), h.X, h.held, weights)[1]
+        print(f"hold-out {h.offset} done", flush=True)
     draws = pd.concat(results, ignore_index=True)
     print(f"\n{name}: logistic stacker, {HOLDOUTS} hold-outs\n")
     print(render_kinds(kinds_table(draws, list(dict.fromkeys(draws["candidate"])))))
-    print(OmegaConf.to_yaml({"members": members}))
+    print(OmegaConf.to_yaml({"members": h.members}))
 
 
 if __name__ == "__main__":
